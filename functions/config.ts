@@ -1,0 +1,67 @@
+import { tables, type TableKey, type TableNames } from './core/storage/tables.ts';
+
+/** Settings the handlers read once per cold start; a missing required one fails at start. */
+export interface Settings {
+  readonly tableNames: TableNames;
+  /** DynamoDB endpoint override (the local runtime's dynalite); unset on AWS. */
+  readonly dynamoEndpoint: string | undefined;
+  /** Where the ticket signing key material lives: a local file, or a Secrets Manager secret. */
+  readonly signingKey: { readonly file: string } | { readonly secretArn: string };
+  readonly ticketLifetimeSeconds: number;
+  readonly ticketIdleSeconds: number;
+  /** Users without enhanced presence are redirected here; unset = refused. */
+  readonly legacyUrl: string | undefined;
+  /** `@connections` endpoint override (the local gateway); on AWS derived from the request. */
+  readonly connectionsEndpoint: string | undefined;
+}
+
+export const defaults = {
+  ticketLifetimeSeconds: 8 * 60 * 60,
+  ticketIdleSeconds: 30 * 60,
+} as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`missing required setting ${name}`);
+  return value;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
+  return value;
+}
+
+function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  try {
+    new URL(raw);
+    return raw;
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL`);
+  }
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const tableNames = Object.fromEntries(
+    Object.entries(tables).map(([key, def]) => [key, required(env, def.envVar)]),
+  ) as Record<TableKey, string>;
+  const keyFile = env.SIGNING_KEY_FILE;
+  const signingKey = keyFile ? { file: keyFile } : { secretArn: required(env, 'SIGNING_KEY_SECRET_ARN') };
+  return {
+    tableNames,
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    signingKey,
+    ticketLifetimeSeconds: positiveInt(env, 'TICKET_LIFETIME_SECONDS', defaults.ticketLifetimeSeconds),
+    ticketIdleSeconds: positiveInt(env, 'TICKET_IDLE_SECONDS', defaults.ticketIdleSeconds),
+    legacyUrl: optionalUrl(env, 'LEGACY_URL'),
+    connectionsEndpoint: optionalUrl(env, 'CONNECTIONS_ENDPOINT'),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Every refusal the product gives has a stable code; adapters map it to HTTP or a WebSocket
+ * `error` frame in one place (`http/respond.ts`, `ws/respond.ts`).
+ */
+export const errorStatus = {
+  bad_request: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  https_required: 403,
+  user_disabled: 403,
+  remote_access_denied: 403,
+  sip_uri_mismatch: 403,
+  enhanced_presence_required: 403,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_attempts: 429,
+  unknown_action: 400,
+  text_too_long: 413,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra response details that are safe to show the caller (e.g. a redirect location). */
+    readonly details: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+}
+
+export const isAppError = (err: unknown): err is AppError => err instanceof AppError;

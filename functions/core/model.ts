@@ -1,0 +1,40 @@
+/** The two published sites: the organisation's networks, and the internet. */
+export type Site = 'internal' | 'external';
+export const sites: readonly Site[] = ['internal', 'external'];
+
+export type AuthMethod = 'forms';
+
+/** A user as the directory knows them: identity and the policy flags the original read from AD. */
+export interface DirectoryUser {
+  readonly sipUri: string;
+  readonly domain: string;
+  readonly username: string;
+  readonly displayName: string;
+  /** Enabled for the communications service. */
+  readonly enabled: boolean;
+  readonly enhancedPresence: boolean;
+  readonly remoteAccess: boolean;
+}
+
+export const availabilities = [
+  'available',
+  'busy',
+  'do-not-disturb',
+  'be-right-back',
+  'away',
+  'appear-offline',
+] as const;
+export type Availability = (typeof availabilities)[number];
+/** What watchers see: the chosen availability, or `offline`. */
+export type SeenAvailability = Exclude<Availability, 'appear-offline'> | 'offline';
+
+/** Who a ticket speaks for, as handed from the authorizer to routes. */
+export interface Principal {
+  readonly sipUri: string;
+  readonly displayName: string;
+  readonly ticketId: string;
+  readonly authMethod: AuthMethod;
+  readonly site: Site;
+  /** Absolute expiry, ms since the epoch. */
+  readonly expiresAt: number;
+}

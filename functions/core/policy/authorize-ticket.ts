@@ -1,0 +1,36 @@
+import type { DirectoryStore } from '../directory/store.ts';
+import { AppError } from '../errors.ts';
+import type { Principal, Site } from '../model.ts';
+import type { Tickets } from '../tickets/tickets.ts';
+import { assertAccess } from './access.ts';
+
+export interface AuthorizeDeps {
+  readonly tickets: Tickets;
+  readonly directory: DirectoryStore;
+  readonly legacyUrl: string | undefined;
+}
+
+/**
+ * The authorizer's decision for one request: the ticket must verify and be current, and the
+ * user's *current* directory entry must still pass the access policy for this site. Answers the
+ * principal the request acts for, or throws an `AppError` with the refusal's code.
+ */
+export async function authorizeTicket(
+  deps: AuthorizeDeps,
+  token: string | undefined,
+  site: Site,
+): Promise<Principal> {
+  const ticket = await deps.tickets.validate(token, site);
+  const user = await deps.directory.findBySipUri(ticket.sipUri);
+  if (!user) throw new AppError('unauthenticated', 'Sign in first: this account no longer exists.');
+  assertAccess(user, { site, legacyUrl: deps.legacyUrl });
+  await deps.tickets.recordActivity(ticket);
+  return {
+    sipUri: user.sipUri,
+    displayName: user.displayName,
+    ticketId: ticket.ticketId,
+    authMethod: ticket.authMethod,
+    site,
+    expiresAt: ticket.expiresAt,
+  };
+}

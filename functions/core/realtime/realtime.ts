@@ -1,0 +1,239 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import { AppError } from '../errors.ts';
+import type { DirectoryStore } from '../directory/store.ts';
+import type { Principal, SeenAvailability } from '../model.ts';
+import type { TicketRecord } from '../tickets/store.ts';
+import type { Tickets } from '../tickets/tickets.ts';
+import { connectionTtlSeconds, type ConnectionRecord, type ConnectionStore } from './connections.ts';
+import type { ContactStore } from './contacts-store.ts';
+import type { ClientFrame } from './frames.ts';
+import type { ConnectionAddress, Notifier, ServerFrame } from './notifier.ts';
+import type { PresenceRecord, PresenceStore } from './presence-store.ts';
+
+export interface RealtimeDeps {
+  readonly clock: Clock;
+  readonly directory: DirectoryStore;
+  readonly tickets: Tickets;
+  readonly connections: ConnectionStore;
+  readonly presence: PresenceStore;
+  readonly contacts: ContactStore;
+  readonly notifier: Notifier;
+}
+
+/** The connection a frame arrived on, and whose it is. */
+export interface Caller {
+  readonly principal: Principal;
+  readonly connection: ConnectionAddress;
+}
+
+export type SessionEndReason = 'signed_out' | 'expired';
+
+/** How many connections are written to at once during a fan-out. */
+const fanOutConcurrency = 32;
+
+async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** What a watcher sees of a user. */
+export function seenAvailability(record: PresenceRecord | undefined): SeenAvailability {
+  if (!record?.online || record.availability === 'appear-offline') return 'offline';
+  return record.availability;
+}
+
+function presenceFrame(sipUri: string, record: PresenceRecord | undefined): ServerFrame {
+  const availability = seenAvailability(record);
+  return { type: 'presence', sipUri, availability, note: availability === 'offline' ? '' : (record?.note ?? '') };
+}
+
+/** One conversation id per pair of people, whoever writes first. */
+export function conversationIdOf(a: string, b: string): string {
+  const [first, second] = [a, b].sort();
+  return createHash('sha256').update(`${first}\n${second}`).digest('base64url').slice(0, 22);
+}
+
+/**
+ * Presence and instant messaging over WebSocket connections: who is connected, what their
+ * contacts see, and delivery of messages to every connection of the recipient. Fan-out reads only
+ * the rows of the people involved (their watchers and their connections), never a Scan.
+ */
+export class Realtime {
+  constructor(private readonly deps: RealtimeDeps) {}
+
+  /** A connection was accepted (after the authorizer): record it and tell watchers the user is online. */
+  async connect(principal: Principal, connection: ConnectionAddress): Promise<void> {
+    const { clock, connections, presence } = this.deps;
+    const now = clock.now();
+    await connections.put({
+      sipUri: principal.sipUri,
+      connectionId: connection.connectionId,
+      endpoint: connection.endpoint,
+      ticketId: principal.ticketId,
+      site: principal.site,
+      connectedAt: now,
+      ttl: Math.floor(now / 1000) + connectionTtlSeconds,
+    });
+    const { before, after } = await presence.setOnline(principal.sipUri, true, now);
+    if (seenAvailability(before) !== seenAvailability(after)) await this.publish(principal.sipUri, after);
+  }
+
+  /** A connection closed: forget it, and when it was the user's last, they go offline. */
+  async disconnect(sipUri: string, connectionId: string): Promise<void> {
+    await this.deps.connections.remove(sipUri, connectionId);
+    await this.settleOnline(sipUri);
+  }
+
+  /**
+   * Handles one client frame. The authorizer runs only at `$connect`, so the ticket is re-checked
+   * here: a ticket that ended closes the connection with `session.ended`.
+   */
+  async handle(caller: Caller, frame: ClientFrame): Promise<void> {
+    const ticket = await this.deps.tickets.current(caller.principal.ticketId);
+    if (!ticket) {
+      await this.endConnection(caller.connection, 'expired');
+      return;
+    }
+    if (frame.action !== 'ping') await this.deps.tickets.recordActivity(ticket);
+    switch (frame.action) {
+      case 'ping':
+        return this.reply(caller, { type: 'pong' });
+      case 'contacts.list':
+        return this.reply(caller, await this.contactsFrame(caller.principal.sipUri));
+      case 'contacts.add':
+        return this.addContact(caller, frame.sipUri);
+      case 'contacts.remove':
+        await this.deps.contacts.remove(caller.principal.sipUri, frame.sipUri);
+        return this.reply(caller, await this.contactsFrame(caller.principal.sipUri));
+      case 'presence.set': {
+        const record = await this.deps.presence.choose(
+          caller.principal.sipUri,
+          frame.availability,
+          frame.note ?? '',
+          this.deps.clock.now(),
+        );
+        return this.publish(caller.principal.sipUri, record);
+      }
+      case 'im.send':
+        return this.sendIm(caller, frame);
+    }
+  }
+
+  /** Answers a bad frame; the connection stays open. */
+  async sendError(caller: Caller, err: AppError): Promise<void> {
+    await this.reply(caller, { type: 'error', error: err.code, message: err.message });
+  }
+
+  /** Ends every live connection of a ticket, telling each why first. */
+  async endTicketConnections(ticket: TicketRecord, reason: SessionEndReason): Promise<void> {
+    const live = await this.deps.connections.listByUser(ticket.sipUri);
+    await forEachLimited(
+      live.filter((c) => c.ticketId === ticket.ticketId),
+      fanOutConcurrency,
+      (c) => this.endConnection(c, reason),
+    );
+  }
+
+  private async endConnection(connection: ConnectionAddress, reason: SessionEndReason): Promise<void> {
+    await this.deps.notifier.send(connection, { type: 'session.ended', reason });
+    await this.deps.notifier.close(connection);
+  }
+
+  private async reply(caller: Caller, frame: ServerFrame): Promise<void> {
+    await this.deps.notifier.send(caller.connection, frame);
+  }
+
+  private async contactsFrame(owner: string): Promise<ServerFrame> {
+    const entries = await this.deps.contacts.list(owner);
+    const presence = await this.deps.presence.getMany([owner, ...entries.map((e) => e.sipUri)]);
+    const own = presence.get(owner);
+    return {
+      type: 'contacts',
+      contacts: entries.map((entry) => {
+        const { availability, note } = presenceFrame(entry.sipUri, presence.get(entry.sipUri));
+        return { sipUri: entry.sipUri, displayName: entry.displayName, availability, note };
+      }),
+      self: {
+        sipUri: owner,
+        availability: own?.availability ?? 'available',
+        note: own?.note ?? '',
+      },
+    };
+  }
+
+  private async addContact(caller: Caller, sipUri: string): Promise<void> {
+    const owner = caller.principal.sipUri;
+    if (sipUri === owner) throw new AppError('bad_request', 'you cannot add yourself as a contact');
+    const user = await this.deps.directory.findBySipUri(sipUri);
+    if (!user) throw new AppError('not_found', `no user ${sipUri} in the directory`);
+    await this.deps.contacts.add(owner, { sipUri: user.sipUri, displayName: user.displayName }, this.deps.clock.now());
+    await this.reply(caller, await this.contactsFrame(owner));
+  }
+
+  private async sendIm(caller: Caller, frame: Extract<ClientFrame, { action: 'im.send' }>): Promise<void> {
+    const from = caller.principal.sipUri;
+    const { clientMessageId } = frame;
+    const recipient = await this.deps.directory.findBySipUri(frame.to);
+    if (!recipient || !recipient.enabled) {
+      return this.reply(caller, { type: 'im.failed', clientMessageId, reason: 'not_found' });
+    }
+    const message = {
+      type: 'im.message',
+      id: randomUUID(),
+      conversationId: conversationIdOf(from, recipient.sipUri),
+      from,
+      to: recipient.sipUri,
+      text: frame.text,
+      sentAt: new Date(this.deps.clock.now()).toISOString(),
+    };
+    const delivered = await this.deliver(recipient.sipUri, message);
+    await this.reply(
+      caller,
+      delivered > 0
+        ? { type: 'im.delivered', clientMessageId, id: message.id }
+        : { type: 'im.failed', clientMessageId, reason: 'offline' },
+    );
+  }
+
+  /** Sends a frame to every live connection of a user; answers how many got it. */
+  private async deliver(sipUri: string, frame: ServerFrame): Promise<number> {
+    const live = await this.deps.connections.listByUser(sipUri);
+    let delivered = 0;
+    let pruned = false;
+    await forEachLimited(live, fanOutConcurrency, async (connection) => {
+      if ((await this.deps.notifier.send(connection, frame)) === 'sent') {
+        delivered++;
+      } else {
+        await this.deps.connections.remove(connection.sipUri, connection.connectionId);
+        pruned = true;
+      }
+    });
+    if (pruned && delivered === 0) await this.settleOnline(sipUri);
+    return delivered;
+  }
+
+  /** Tells a user's watchers (and the user's own connections) what they now see of the user. */
+  private async publish(sipUri: string, record: PresenceRecord | undefined): Promise<void> {
+    const frame = presenceFrame(sipUri, record);
+    const watchers = await this.deps.contacts.watchers(sipUri);
+    const ownFrame = { ...frame, availability: record?.availability ?? 'available', note: record?.note ?? '' };
+    await Promise.all([
+      forEachLimited(watchers, fanOutConcurrency, async (watcher) => {
+        await this.deliver(watcher, frame);
+      }),
+      this.deliver(sipUri, { ...ownFrame, self: true }),
+    ]);
+  }
+
+  /** Marks a user offline once no connection of theirs is left, and says so to their watchers. */
+  private async settleOnline(sipUri: string): Promise<void> {
+    const remaining: ConnectionRecord[] = await this.deps.connections.listByUser(sipUri);
+    if (remaining.length > 0) return;
+    const { before, after } = await this.deps.presence.setOnline(sipUri, false, this.deps.clock.now());
+    if (seenAvailability(before) !== seenAvailability(after)) await this.publish(sipUri, after);
+  }
+}

@@ -1,0 +1,59 @@
+import { AppError } from '../errors.ts';
+import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
+import { verifyPassword } from '../directory/passwords.ts';
+import { assertAccess } from '../policy/access.ts';
+import type { DirectoryUser, Site } from '../model.ts';
+import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
+
+export interface FormsCredentials {
+  readonly domain: string;
+  readonly username: string;
+  readonly password: string;
+  /** When given, it must be the SIP URI of the account the credentials name. */
+  readonly sipUri: string | undefined;
+}
+
+/** How the request reached us; decided by the adapter from the gateway's view of the connection. */
+export interface SignInContext {
+  readonly site: Site;
+  /** HTTPS, or loopback (a developer's own machine). */
+  readonly secureTransport: boolean;
+}
+
+export interface FormsSignInDeps {
+  readonly directory: DirectoryStore;
+  readonly tickets: Tickets;
+  readonly legacyUrl: string | undefined;
+}
+
+export interface SignedIn {
+  readonly user: DirectoryUser;
+  readonly ticket: IssuedTicket;
+}
+
+/**
+ * Forms sign-in: checks the domain, user name and password, then the authorization policy in the
+ * original's order (SIP URI, enabled, remote access, enhanced presence), then mints a ticket.
+ * Unknown users and wrong passwords get one answer, after the same password-hashing work.
+ */
+export async function signInWithForms(
+  deps: FormsSignInDeps,
+  credentials: FormsCredentials,
+  context: SignInContext,
+): Promise<SignedIn> {
+  if (!context.secureTransport) {
+    throw new AppError('https_required', 'Sign in over HTTPS: credentials are never accepted in the clear.');
+  }
+  const account = await deps.directory.findByAccount(credentials.domain, credentials.username);
+  const passwordOk = await verifyPassword(credentials.password, account?.passwordHash);
+  if (!account || !passwordOk) {
+    throw new AppError('invalid_credentials', 'The domain, user name or password is not correct.');
+  }
+  if (credentials.sipUri !== undefined && normalizeSipUri(credentials.sipUri) !== account.sipUri) {
+    throw new AppError('sip_uri_mismatch', 'The sign-in address does not belong to these credentials.');
+  }
+  const { passwordHash: _secret, ...user } = account;
+  assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
+  const ticket = await deps.tickets.issue(user, context.site, 'forms');
+  return { user, ticket };
+}

@@ -1,0 +1,45 @@
+/**
+ * The DynamoDB tables, described once: the CDK stack and the local runtime both create them from
+ * this list, and handlers find each table's name in the environment variable named here.
+ * Access patterns (none of them Scans) are written down in docs/data-model.md.
+ */
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+}
+
+export interface TableDefinition {
+  /** Environment variable that carries the deployed table name. */
+  readonly envVar: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** Attribute holding the expiry in epoch seconds, for DynamoDB TTL. */
+  readonly ttlAttribute?: string;
+  readonly indexes?: readonly IndexDefinition[];
+}
+
+export const tables = {
+  users: {
+    envVar: 'USERS_TABLE',
+    partitionKey: 'sipUri',
+    indexes: [{ name: 'account-index', partitionKey: 'account' }],
+  },
+  tickets: { envVar: 'TICKETS_TABLE', partitionKey: 'ticketId', ttlAttribute: 'ttl' },
+  connections: {
+    envVar: 'CONNECTIONS_TABLE',
+    partitionKey: 'sipUri',
+    sortKey: 'connectionId',
+    ttlAttribute: 'ttl',
+  },
+  presence: { envVar: 'PRESENCE_TABLE', partitionKey: 'sipUri' },
+  contacts: {
+    envVar: 'CONTACTS_TABLE',
+    partitionKey: 'owner',
+    sortKey: 'contact',
+    indexes: [{ name: 'watchers-index', partitionKey: 'contact', sortKey: 'owner' }],
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof tables;
+export type TableNames = Record<TableKey, string>;

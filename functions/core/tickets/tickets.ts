@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import type { Clock } from '../clock.ts';
+import { AppError } from '../errors.ts';
+import type { AuthMethod, DirectoryUser, Site } from '../model.ts';
+import type { SigningKeys } from './keys.ts';
+import type { TicketRecord, TicketStore } from './store.ts';
+
+export interface TicketPolicy {
+  readonly lifetimeSeconds: number;
+  readonly idleSeconds: number;
+}
+
+export interface IssuedTicket {
+  /** The signed JWT that travels in the ticket cookie. */
+  readonly token: string;
+  readonly record: TicketRecord;
+}
+
+const issuer = 'web-communicator';
+const audience = 'web-communicator/ticket';
+const algorithm = 'EdDSA';
+/** Activity is written at most this often, so a busy user costs one write per interval, not per request. */
+const touchIntervalMs = 30_000;
+
+const unauthenticated = (): AppError =>
+  new AppError('unauthenticated', 'Sign in first: no valid ticket came with this request.');
+
+/**
+ * Mints, checks and revokes authentication tickets. A ticket is a JWT signed with the server's
+ * Ed25519 key whose `jti` names a record in the ticket store; it is valid only while that record
+ * exists and neither its absolute nor its idle expiry has passed (checked here on every read, since
+ * DynamoDB TTL deletes late).
+ */
+export class Tickets {
+  constructor(
+    private readonly store: TicketStore,
+    private readonly keys: SigningKeys,
+    private readonly clock: Clock,
+    private readonly policy: TicketPolicy,
+  ) {}
+
+  async issue(user: DirectoryUser, site: Site, authMethod: AuthMethod): Promise<IssuedTicket> {
+    const now = this.clock.now();
+    const record: TicketRecord = {
+      ticketId: randomBytes(24).toString('base64url'),
+      sipUri: user.sipUri,
+      site,
+      authMethod,
+      issuedAt: now,
+      expiresAt: now + this.policy.lifetimeSeconds * 1000,
+      idleExpiresAt: Math.min(now + this.policy.idleSeconds * 1000, now + this.policy.lifetimeSeconds * 1000),
+      lastActivityAt: now,
+    };
+    await this.store.put(record);
+    const token = await new SignJWT({ site, amr: [authMethod] })
+      .setProtectedHeader({ alg: algorithm, kid: this.keys.kid, typ: 'JWT' })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setSubject(record.sipUri)
+      .setJti(record.ticketId)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.ceil(record.expiresAt / 1000))
+      .sign(this.keys.privateKey);
+    return { token, record };
+  }
+
+  /** The ticket id a token names, if its signature is ours; expiry is not checked (for sign-out). */
+  async ticketIdOf(token: string): Promise<string | undefined> {
+    try {
+      const { payload } = await this.verify(token);
+      return payload.jti;
+    } catch (err) {
+      // An expired JWT still names a record worth deleting; its signature was checked first.
+      if (err instanceof joseErrors.JWTExpired) return err.payload.jti;
+      if (err instanceof joseErrors.JOSEError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Checks a token presented on `site`; answers its current record or throws `unauthenticated`. */
+  async validate(token: string | undefined, site: Site): Promise<TicketRecord> {
+    if (!token) throw unauthenticated();
+    const { payload } = await this.verify(token).catch((err: unknown) => {
+      throw err instanceof joseErrors.JOSEError ? unauthenticated() : err;
+    });
+    if (payload.site !== site || !payload.jti || !payload.sub) throw unauthenticated();
+    const record = await this.store.get(payload.jti);
+    if (!record || record.sipUri !== payload.sub || record.site !== site) throw unauthenticated();
+    if (!this.isCurrent(record)) throw unauthenticated();
+    return record;
+  }
+
+  /** True while neither the absolute nor the idle expiry has passed. */
+  isCurrent(record: TicketRecord): boolean {
+    const now = this.clock.now();
+    return now < record.expiresAt && now < record.idleExpiresAt;
+  }
+
+  /** Re-reads a ticket by id (for WebSocket messages, which the authorizer does not see). */
+  async current(ticketId: string): Promise<TicketRecord | undefined> {
+    const record = await this.store.get(ticketId);
+    return record && this.isCurrent(record) ? record : undefined;
+  }
+
+  /** Counts user activity against the idle timeout. */
+  async recordActivity(record: TicketRecord): Promise<void> {
+    const now = this.clock.now();
+    if (now - record.lastActivityAt < touchIntervalMs) return;
+    const idleExpiresAt = Math.min(now + this.policy.idleSeconds * 1000, record.expiresAt);
+    await this.store.touch(record, now, idleExpiresAt);
+  }
+
+  async revoke(ticketId: string): Promise<TicketRecord | undefined> {
+    const record = await this.store.get(ticketId);
+    await this.store.delete(ticketId);
+    return record;
+  }
+
+  private verify(token: string) {
+    return jwtVerify<{ site?: string; amr?: string[] }>(token, this.keys.publicKey, {
+      algorithms: [algorithm],
+      issuer,
+      audience,
+      typ: 'JWT',
+      requiredClaims: ['jti', 'sub', 'exp', 'iat'],
+      currentDate: new Date(this.clock.now()),
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+} from 'aws-lambda';
+import { AppError, type ErrorCode } from '../core/errors.ts';
+import type { AuthMethod, Principal, Site } from '../core/model.ts';
+import { getDeps, type Deps } from '../deps.ts';
+import { errorResult, type HttpResult } from './respond.ts';
+
+/**
+ * What the HTTP authorizer hands to routes. HTTP APIs cannot shape the answer API Gateway gives
+ * when an authorizer says no (always a bare 403), so the authorizer returns its verdict instead and
+ * `ticketRoute` refuses a `deny` with the contract's 401/403 before the route's own code runs.
+ */
+export type AuthorizerContext =
+  | {
+      readonly verdict: 'allow';
+      readonly sipUri: string;
+      readonly displayName: string;
+      readonly ticketId: string;
+      readonly authMethod: AuthMethod;
+      readonly site: Site;
+      readonly expiresAt: number;
+    }
+  | { readonly verdict: 'deny'; readonly error: ErrorCode; readonly message: string };
+
+export type TicketEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+
+/** The principal the authorizer allowed, or the refusal it decided. */
+export function principalOf(event: TicketEvent): Principal {
+  const context = event.requestContext.authorizer?.lambda;
+  if (!context || context.verdict !== 'allow') {
+    if (context?.verdict === 'deny') throw new AppError(context.error, context.message);
+    throw new AppError('unauthenticated', 'Sign in first: no valid ticket came with this request.');
+  }
+  const { verdict: _verdict, ...principal } = context;
+  return principal;
+}
+
+const errorsAsResponses = (): middy.MiddlewareObj<unknown, HttpResult> => ({
+  onError: (request) => {
+    request.response = errorResult(request.error);
+  },
+});
+
+/** A public route: event in, one domain call, response out; errors mapped in one place. */
+export function publicRoute(run: (event: APIGatewayProxyEventV2, deps: Deps) => Promise<HttpResult>) {
+  return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(errorsAsResponses())
+    .handler(async (event) => run(event, await getDeps()));
+}
+
+/** A route behind the authorizer; `run` is reached only with an allowed principal. */
+export function ticketRoute(
+  run: (event: TicketEvent, principal: Principal, deps: Deps) => Promise<HttpResult>,
+) {
+  return middy<TicketEvent, HttpResult>()
+    .use(errorsAsResponses())
+    .handler(async (event) => {
+      const principal = principalOf(event);
+      return run(event, principal, await getDeps());
+    });
+}

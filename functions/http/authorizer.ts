@@ -1,0 +1,30 @@
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { isAppError } from '../core/errors.ts';
+import { authorizeTicket } from '../core/policy/authorize-ticket.ts';
+import { getDeps } from '../deps.ts';
+import type { AuthorizerContext } from './adapter.ts';
+import { siteOf } from './request.ts';
+import { readTicketCookie } from './ticket-cookie.ts';
+
+/**
+ * The HTTP API Lambda authorizer (payload 2.0, simple responses, no caching, so every request sees
+ * the ticket's and the user's current state). It answers a verdict that `ticketRoute` enforces; see
+ * `AuthorizerContext` for why a refusal is not API Gateway's own bare 403.
+ */
+export async function handler(
+  event: APIGatewayRequestAuthorizerEventV2,
+): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
+  const deps = await getDeps();
+  const site = siteOf(event);
+  try {
+    const principal = await authorizeTicket(
+      { tickets: deps.tickets, directory: deps.directory, legacyUrl: deps.settings.legacyUrl },
+      readTicketCookie(event.cookies, site),
+      site,
+    );
+    return { isAuthorized: true, context: { verdict: 'allow', ...principal } };
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    return { isAuthorized: true, context: { verdict: 'deny', error: err.code, message: err.message } };
+  }
+}

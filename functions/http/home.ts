@@ -1,0 +1,16 @@
+import { httpRoutes } from '../routes.ts';
+import { publicRoute } from './adapter.ts';
+import { chooserPage } from './pages.ts';
+import { siteOf } from './request.ts';
+import { html } from './respond.ts';
+
+/** The sign-in chooser: one link per sign-in method this site publishes, each at its own URL. */
+export const handler = publicRoute(async (event) => {
+  const site = siteOf(event);
+  const methods = httpRoutes.flatMap((route) =>
+    route.signIn && route.method === 'GET' && route.sites.includes(site)
+      ? [{ path: route.path, label: route.signIn.label }]
+      : [],
+  );
+  return html(200, chooserPage(methods));
+});

@@ -1,0 +1,7 @@
+import middy from '@middy/core';
+import { json } from './respond.ts';
+
+/** API Gateway's `$default` route: anything no route matches. */
+export const handler = middy().handler(async () =>
+  json(404, { error: 'not_found', message: 'There is nothing at this address.' }),
+);

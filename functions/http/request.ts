@@ -1,0 +1,68 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { AppError } from '../core/errors.ts';
+import type { Site } from '../core/model.ts';
+
+/** The published site a request came through: the `site` stage variable of its API. */
+export function siteOf(event: { stageVariables?: Record<string, string | undefined> | null }): Site {
+  const site = event.stageVariables?.site;
+  if (site === 'internal' || site === 'external') return site;
+  throw new Error('the API stage has no valid "site" stage variable');
+}
+
+const isLoopback = (ip: string): boolean =>
+  ip === '::1' || /^127\./.test(ip) || /^::ffff:127\./i.test(ip);
+
+/**
+ * HTTPS as API Gateway saw it (it sets `x-forwarded-proto` itself; the local gateway does the same,
+ * trusting a proxy's header only from configured proxies), or a loopback client.
+ */
+export function isSecureTransport(event: APIGatewayProxyEventV2): boolean {
+  return event.headers['x-forwarded-proto'] === 'https' || isLoopback(event.requestContext.http.sourceIp);
+}
+
+export const bodyLimitBytes = 16 * 1024;
+
+export type BodyKind = 'json' | 'form';
+
+/** The request body as flat string fields, from JSON or a urlencoded form, within the size limit. */
+export function readFields(event: APIGatewayProxyEventV2): { kind: BodyKind; fields: Record<string, unknown> } {
+  const raw = event.body ?? '';
+  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(body) > bodyLimitBytes) {
+    throw new AppError('payload_too_large', `request bodies are limited to ${bodyLimitBytes} bytes`);
+  }
+  const type = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') {
+    return { kind: 'form', fields: Object.fromEntries(new URLSearchParams(body)) };
+  }
+  if (type === 'application/json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new AppError('bad_request', 'the body is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new AppError('bad_request', 'the body must be a JSON object');
+    }
+    return { kind: 'json', fields: parsed as Record<string, unknown> };
+  }
+  throw new AppError(
+    'unsupported_media_type',
+    'send application/json or application/x-www-form-urlencoded',
+  );
+}
+
+/** A required string field of bounded length. */
+export function stringField(fields: Record<string, unknown>, name: string, max: number): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new AppError('bad_request', `"${name}" is required`);
+  }
+  if (value.length > max) throw new AppError('bad_request', `"${name}" is longer than ${max} characters`);
+  return value;
+}
+
+export function optionalStringField(fields: Record<string, unknown>, name: string, max: number): string | undefined {
+  return fields[name] === undefined || fields[name] === '' ? undefined : stringField(fields, name, max);
+}

@@ -1,0 +1,76 @@
+import type { AuthMethod, Site } from './core/model.ts';
+import { clientActions } from './core/realtime/frames.ts';
+
+/**
+ * Every route of the product, once. The CDK stack creates API Gateway routes and functions from
+ * this table, the local gateway dispatches with it, and the tests walk it.
+ * A handler is named by its module under `functions/` (without `.ts`); the module exports `handler`.
+ */
+export type HandlerModule = string;
+
+export interface HttpRoute {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly handler: HandlerModule;
+  /** `ticket`: the authorizer runs first and the handler only runs for a valid ticket. */
+  readonly auth: 'none' | 'ticket';
+  /** Which sites publish the route. */
+  readonly sites: readonly Site[];
+  /** Set on the route that starts a sign-in method; the chooser page links to it. */
+  readonly signIn?: { readonly method: AuthMethod; readonly label: string };
+}
+
+export interface WebSocketRoute {
+  readonly routeKey: string;
+  readonly handler: HandlerModule;
+}
+
+const bothSites: readonly Site[] = ['internal', 'external'];
+
+export const httpRoutes: readonly HttpRoute[] = [
+  { method: 'GET', path: '/healthz', handler: 'http/healthz', auth: 'none', sites: bothSites },
+  { method: 'GET', path: '/', handler: 'http/home', auth: 'none', sites: bothSites },
+  {
+    method: 'GET',
+    path: '/auth/forms',
+    handler: 'http/forms-page',
+    auth: 'none',
+    sites: bothSites,
+    signIn: { method: 'forms', label: 'Sign in with your domain, user name and password' },
+  },
+  { method: 'POST', path: '/auth/forms', handler: 'http/forms-sign-in', auth: 'none', sites: bothSites },
+  { method: 'POST', path: '/auth/signout', handler: 'http/sign-out', auth: 'none', sites: bothSites },
+  { method: 'GET', path: '/api/session', handler: 'http/session', auth: 'ticket', sites: bothSites },
+];
+
+/** Requests that match no route (API Gateway's `$default` route). */
+export const httpFallback: HandlerModule = 'http/not-found';
+
+/** The Lambda authorizers: HTTP API routes with `auth: 'ticket'`, and WebSocket `$connect`. */
+export const authorizers = {
+  http: 'http/authorizer',
+  webSocket: 'ws/authorizer',
+} as const satisfies Record<string, HandlerModule>;
+
+/** WebSocket routes; route selection is on `$request.body.action`. */
+export const webSocketRoutes: readonly WebSocketRoute[] = [
+  { routeKey: '$connect', handler: 'ws/connect' },
+  { routeKey: '$disconnect', handler: 'ws/disconnect' },
+  { routeKey: '$default', handler: 'ws/actions' },
+  ...clientActions.map((action) => ({ routeKey: action, handler: 'ws/actions' })),
+];
+
+export const webSocketPath = '/ws';
+
+/** Every handler module the product deploys, each once. */
+export function allHandlerModules(): HandlerModule[] {
+  return [
+    ...new Set([
+      ...httpRoutes.map((r) => r.handler),
+      httpFallback,
+      authorizers.http,
+      authorizers.webSocket,
+      ...webSocketRoutes.map((r) => r.handler),
+    ]),
+  ];
+}

@@ -1,0 +1,47 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { isAppError } from '../core/errors.ts';
+import { authorizeTicket } from '../core/policy/authorize-ticket.ts';
+import { getDeps } from '../deps.ts';
+import { siteOf } from '../http/request.ts';
+import { readTicketCookie } from '../http/ticket-cookie.ts';
+
+/**
+ * The WebSocket `$connect` authorizer. Without a valid ticket it fails with API Gateway's
+ * `Unauthorized` (401, no upgrade); a valid ticket whose user the policy now refuses gets an
+ * explicit Deny (403). API Gateway runs it only at `$connect`, so later frames re-check the ticket.
+ */
+export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  const deps = await getDeps();
+  const site = siteOf(event);
+  const cookieHeaders = Object.entries(event.headers ?? {})
+    .filter(([name]) => name.toLowerCase() === 'cookie')
+    .map(([, value]) => value ?? '');
+  try {
+    const principal = await authorizeTicket(
+      { tickets: deps.tickets, directory: deps.directory, legacyUrl: deps.settings.legacyUrl },
+      readTicketCookie(cookieHeaders, site),
+      site,
+    );
+    return policy(principal.sipUri, 'Allow', event.methodArn, { ...principal });
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    if (err.code === 'unauthenticated') throw new Error('Unauthorized');
+    return policy('refused', 'Deny', event.methodArn, { error: err.code });
+  }
+}
+
+function policy(
+  principalId: string,
+  effect: 'Allow' | 'Deny',
+  resource: string,
+  context: Record<string, string | number | boolean>,
+): APIGatewayAuthorizerResult {
+  return {
+    principalId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
+    },
+    context,
+  };
+}

@@ -1,0 +1,10 @@
+import { getDeps } from '../deps.ts';
+import { principalOfConnection, type WebSocketEvent, type WebSocketResult } from './context.ts';
+
+/** `$disconnect`: forget the connection; the user's last one going takes them offline. */
+export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
+  const deps = await getDeps();
+  const principal = principalOfConnection(event);
+  await deps.realtime.disconnect(principal.sipUri, event.requestContext.connectionId);
+  return { statusCode: 200 };
+}
