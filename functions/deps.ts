@@ -34,10 +34,15 @@ export async function buildDeps(settings: Settings, clock: Clock = systemClock):
   const db = createDocumentClient(settings.dynamoEndpoint);
   const { tableNames } = settings;
   const directory = new DynamoDirectoryStore(db, tableNames.users);
-  const tickets = new Tickets(new DynamoTicketStore(db, tableNames.tickets), await loadSigningKeys(settings.signingKey), clock, {
-    lifetimeSeconds: settings.ticketLifetimeSeconds,
-    idleSeconds: settings.ticketIdleSeconds,
-  });
+  const tickets = new Tickets(
+    new DynamoTicketStore(db, tableNames.tickets),
+    await loadSigningKeys(settings.signingKey),
+    clock,
+    {
+      lifetimeSeconds: settings.ticketLifetimeSeconds,
+      idleSeconds: settings.ticketIdleSeconds,
+    },
+  );
   const realtime = new Realtime({
     clock,
     directory,

@@ -1,8 +1,5 @@
 import middy from '@middy/core';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyEventV2WithLambdaAuthorizer,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import type { AuthMethod, Principal, Site } from '../core/model.ts';
 import { getDeps, type Deps } from '../deps.ts';

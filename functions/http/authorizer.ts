@@ -1,4 +1,7 @@
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
 import { isAppError } from '../core/errors.ts';
 import { authorizeTicket } from '../core/policy/authorize-ticket.ts';
 import { getDeps } from '../deps.ts';

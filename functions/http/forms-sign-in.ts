@@ -48,6 +48,10 @@ export const handler = publicRoute(async (event, deps) => {
 });
 
 function formPage(err: AppError, fields: Record<string, unknown>) {
-  const text = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string).slice(0, 256) : '');
-  return html(err.status, formsPage({ domain: text('domain'), username: text('username'), error: err.message }));
+  const text = (name: string) =>
+    typeof fields[name] === 'string' ? (fields[name] as string).slice(0, 256) : '';
+  return html(
+    err.status,
+    formsPage({ domain: text('domain'), username: text('username'), error: err.message }),
+  );
 }

@@ -9,8 +9,7 @@ export function siteOf(event: { stageVariables?: Record<string, string | undefin
   throw new Error('the API stage has no valid "site" stage variable');
 }
 
-const isLoopback = (ip: string): boolean =>
-  ip === '::1' || /^127\./.test(ip) || /^::ffff:127\./i.test(ip);
+const isLoopback = (ip: string): boolean => ip === '::1' || /^127\./.test(ip) || /^::ffff:127\./i.test(ip);
 
 /**
  * HTTPS as API Gateway saw it (it sets `x-forwarded-proto` itself; the local gateway does the same,
@@ -25,7 +24,10 @@ export const bodyLimitBytes = 16 * 1024;
 export type BodyKind = 'json' | 'form';
 
 /** The request body as flat string fields, from JSON or a urlencoded form, within the size limit. */
-export function readFields(event: APIGatewayProxyEventV2): { kind: BodyKind; fields: Record<string, unknown> } {
+export function readFields(event: APIGatewayProxyEventV2): {
+  kind: BodyKind;
+  fields: Record<string, unknown>;
+} {
   const raw = event.body ?? '';
   const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(body) > bodyLimitBytes) {
@@ -47,10 +49,7 @@ export function readFields(event: APIGatewayProxyEventV2): { kind: BodyKind; fie
     }
     return { kind: 'json', fields: parsed as Record<string, unknown> };
   }
-  throw new AppError(
-    'unsupported_media_type',
-    'send application/json or application/x-www-form-urlencoded',
-  );
+  throw new AppError('unsupported_media_type', 'send application/json or application/x-www-form-urlencoded');
 }
 
 /** A required string field of bounded length. */
@@ -63,6 +62,10 @@ export function stringField(fields: Record<string, unknown>, name: string, max: 
   return value;
 }
 
-export function optionalStringField(fields: Record<string, unknown>, name: string, max: number): string | undefined {
+export function optionalStringField(
+  fields: Record<string, unknown>,
+  name: string,
+  max: number,
+): string | undefined {
   return fields[name] === undefined || fields[name] === '' ? undefined : stringField(fields, name, max);
 }

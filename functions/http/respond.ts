@@ -10,7 +10,8 @@ const securityHeaders = {
   'x-frame-options': 'DENY',
 } as const;
 
-const htmlPolicy = "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'";
+const htmlPolicy =
+  "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'";
 
 export function json(statusCode: number, body: unknown, extra: Partial<HttpResult> = {}): HttpResult {
   return {
@@ -49,7 +50,8 @@ export const noContent = (extra: Partial<HttpResult> = {}): HttpResult => ({
 export function errorResult(err: unknown): HttpResult {
   if (isAppError(err)) {
     const headers: Record<string, string> = {};
-    if (err.code === 'too_many_attempts' && err.details.retryAfter) headers['retry-after'] = err.details.retryAfter;
+    if (err.code === 'too_many_attempts' && err.details.retryAfter)
+      headers['retry-after'] = err.details.retryAfter;
     return json(err.status, { error: err.code, message: err.message, ...err.details }, { headers });
   }
   console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: String(err) }));

@@ -14,7 +14,9 @@ export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
   try {
     await deps.realtime.handle(caller, parseClientFrame(body ?? undefined));
   } catch (err) {
-    const appError = isAppError(err) ? err : new AppError('internal_error', 'That could not be done; please try again.');
+    const appError = isAppError(err)
+      ? err
+      : new AppError('internal_error', 'That could not be done; please try again.');
     if (!isAppError(err)) {
       console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: String(err) }));
     }

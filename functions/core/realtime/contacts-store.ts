@@ -28,7 +28,10 @@ export class DynamoContactStore implements ContactStore {
       names: { '#o': 'owner' },
       key: owner,
     });
-    return items.map((item) => ({ sipUri: String(item.contact), displayName: String(item.displayName ?? '') }));
+    return items.map((item) => ({
+      sipUri: String(item.contact),
+      displayName: String(item.displayName ?? ''),
+    }));
   }
 
   async add(owner: string, contact: ContactEntry, now: number): Promise<void> {

@@ -10,11 +10,20 @@ export const limits = {
 } as const;
 
 export type ClientFrame =
-  | { readonly action: 'presence.set'; readonly availability: Availability; readonly note: string | undefined }
+  | {
+      readonly action: 'presence.set';
+      readonly availability: Availability;
+      readonly note: string | undefined;
+    }
   | { readonly action: 'contacts.list' }
   | { readonly action: 'contacts.add'; readonly sipUri: string }
   | { readonly action: 'contacts.remove'; readonly sipUri: string }
-  | { readonly action: 'im.send'; readonly to: string; readonly text: string; readonly clientMessageId: string }
+  | {
+      readonly action: 'im.send';
+      readonly to: string;
+      readonly text: string;
+      readonly clientMessageId: string;
+    }
   | { readonly action: 'ping' };
 
 export type ClientAction = ClientFrame['action'];
@@ -31,7 +40,12 @@ const sipUriPattern = /^sip:[^\s@<>"]+@[^\s@<>"]+$/i;
 
 const bad = (message: string) => new AppError('bad_request', message);
 
-function text(frame: Record<string, unknown>, field: string, max: number, optional = false): string | undefined {
+function text(
+  frame: Record<string, unknown>,
+  field: string,
+  max: number,
+  optional = false,
+): string | undefined {
   const value = frame[field];
   if (value === undefined && optional) return undefined;
   if (typeof value !== 'string') throw bad(`"${field}" must be a string`);
@@ -43,7 +57,8 @@ function text(frame: Record<string, unknown>, field: string, max: number, option
 
 function sipUri(frame: Record<string, unknown>, field: string): string {
   const value = text(frame, field, limits.sipUriCharacters) ?? '';
-  if (!sipUriPattern.test(value.trim())) throw bad(`"${field}" must be a SIP URI such as sip:alice@contoso.com`);
+  if (!sipUriPattern.test(value.trim()))
+    throw bad(`"${field}" must be a SIP URI such as sip:alice@contoso.com`);
   return value.trim().toLowerCase();
 }
 

@@ -23,7 +23,8 @@ export interface Notifier {
 
 const isGone = (err: unknown): boolean =>
   err instanceof Error &&
-  (err.name === 'GoneException' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410);
+  (err.name === 'GoneException' ||
+    (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410);
 
 /**
  * The API Gateway `@connections` management API. On AWS each connection's endpoint comes from the

@@ -74,12 +74,18 @@ export class DynamoPresenceStore implements PresenceStore {
     return found;
   }
 
-  async choose(sipUri: string, availability: Availability, note: string, now: number): Promise<PresenceRecord> {
+  async choose(
+    sipUri: string,
+    availability: Availability,
+    note: string,
+    now: number,
+  ): Promise<PresenceRecord> {
     const result = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { sipUri },
-        UpdateExpression: 'SET availability = :a, note = :n, updatedAt = :t',
+        UpdateExpression: 'SET #a = :a, #n = :n, #t = :t',
+        ExpressionAttributeNames: { '#a': 'availability', '#n': 'note', '#t': 'updatedAt' },
         ExpressionAttributeValues: { ':a': availability, ':n': note, ':t': now },
         ReturnValues: 'ALL_NEW',
       }),
@@ -92,7 +98,8 @@ export class DynamoPresenceStore implements PresenceStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { sipUri },
-        UpdateExpression: 'SET online = :o, updatedAt = :t',
+        UpdateExpression: 'SET #o = :o, #t = :t',
+        ExpressionAttributeNames: { '#o': 'online', '#t': 'updatedAt' },
         ExpressionAttributeValues: { ':o': online, ':t': now },
         ReturnValues: 'ALL_OLD',
       }),

@@ -48,7 +48,12 @@ export function seenAvailability(record: PresenceRecord | undefined): SeenAvaila
 
 function presenceFrame(sipUri: string, record: PresenceRecord | undefined): ServerFrame {
   const availability = seenAvailability(record);
-  return { type: 'presence', sipUri, availability, note: availability === 'offline' ? '' : (record?.note ?? '') };
+  return {
+    type: 'presence',
+    sipUri,
+    availability,
+    note: availability === 'offline' ? '' : (record?.note ?? ''),
+  };
 }
 
 /** One conversation id per pair of people, whoever writes first. */
@@ -79,7 +84,10 @@ export class Realtime {
       ttl: Math.floor(now / 1000) + connectionTtlSeconds,
     });
     const { before, after } = await presence.setOnline(principal.sipUri, true, now);
-    if (seenAvailability(before) !== seenAvailability(after)) await this.publish(principal.sipUri, after);
+    // The new connection cannot be written to until `$connect` returns; its client asks for state.
+    if (seenAvailability(before) !== seenAvailability(after)) {
+      await this.publish(principal.sipUri, after, connection.connectionId);
+    }
   }
 
   /** A connection closed: forget it, and when it was the user's last, they go offline. */
@@ -170,7 +178,11 @@ export class Realtime {
     if (sipUri === owner) throw new AppError('bad_request', 'you cannot add yourself as a contact');
     const user = await this.deps.directory.findBySipUri(sipUri);
     if (!user) throw new AppError('not_found', `no user ${sipUri} in the directory`);
-    await this.deps.contacts.add(owner, { sipUri: user.sipUri, displayName: user.displayName }, this.deps.clock.now());
+    await this.deps.contacts.add(
+      owner,
+      { sipUri: user.sipUri, displayName: user.displayName },
+      this.deps.clock.now(),
+    );
     await this.reply(caller, await this.contactsFrame(owner));
   }
 
@@ -199,9 +211,9 @@ export class Realtime {
     );
   }
 
-  /** Sends a frame to every live connection of a user; answers how many got it. */
-  private async deliver(sipUri: string, frame: ServerFrame): Promise<number> {
-    const live = await this.deps.connections.listByUser(sipUri);
+  /** Sends a frame to every live connection of a user (but `except`); answers how many got it. */
+  private async deliver(sipUri: string, frame: ServerFrame, except?: string): Promise<number> {
+    const live = (await this.deps.connections.listByUser(sipUri)).filter((c) => c.connectionId !== except);
     let delivered = 0;
     let pruned = false;
     await forEachLimited(live, fanOutConcurrency, async (connection) => {
@@ -217,15 +229,23 @@ export class Realtime {
   }
 
   /** Tells a user's watchers (and the user's own connections) what they now see of the user. */
-  private async publish(sipUri: string, record: PresenceRecord | undefined): Promise<void> {
+  private async publish(
+    sipUri: string,
+    record: PresenceRecord | undefined,
+    exceptConnection?: string,
+  ): Promise<void> {
     const frame = presenceFrame(sipUri, record);
     const watchers = await this.deps.contacts.watchers(sipUri);
-    const ownFrame = { ...frame, availability: record?.availability ?? 'available', note: record?.note ?? '' };
+    const ownFrame = {
+      ...frame,
+      availability: record?.availability ?? 'available',
+      note: record?.note ?? '',
+    };
     await Promise.all([
       forEachLimited(watchers, fanOutConcurrency, async (watcher) => {
         await this.deliver(watcher, frame);
       }),
-      this.deliver(sipUri, { ...ownFrame, self: true }),
+      this.deliver(sipUri, { ...ownFrame, self: true }, exceptConnection),
     ]);
   }
 

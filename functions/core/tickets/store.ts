@@ -65,7 +65,11 @@ export class DynamoTicketStore implements TicketStore {
           UpdateExpression: 'SET lastActivityAt = :a, idleExpiresAt = :i, #ttl = :t',
           ConditionExpression: 'attribute_exists(ticketId) AND expiresAt > :a',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':a': lastActivityAt, ':i': idleExpiresAt, ':t': ttlOf(ticket.expiresAt, idleExpiresAt) },
+          ExpressionAttributeValues: {
+            ':a': lastActivityAt,
+            ':i': idleExpiresAt,
+            ':t': ttlOf(ticket.expiresAt, idleExpiresAt),
+          },
         }),
       );
     } catch (err) {

@@ -1,0 +1,82 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import {
+  tables,
+  type TableDefinition,
+  type TableKey,
+  type TableNames,
+} from '../functions/core/storage/tables.ts';
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly tableNames: TableNames;
+  close(): Promise<void>;
+}
+
+const tablePrefix = 'cwa-';
+
+function createTableInput(name: string, def: TableDefinition): CreateTableCommandInput {
+  const keys = new Set<string>([def.partitionKey]);
+  if (def.sortKey) keys.add(def.sortKey);
+  for (const index of def.indexes ?? []) {
+    keys.add(index.partitionKey);
+    if (index.sortKey) keys.add(index.sortKey);
+  }
+  const attributes: AttributeDefinition[] = [...keys].map((key) => ({
+    AttributeName: key,
+    AttributeType: 'S',
+  }));
+  const keySchema = (pk: string, sk?: string) => [
+    { AttributeName: pk, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
+  ];
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: attributes,
+    KeySchema: keySchema(def.partitionKey, def.sortKey),
+    ...(def.indexes?.length
+      ? {
+          GlobalSecondaryIndexes: def.indexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: keySchema(index.partitionKey, index.sortKey),
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        }
+      : {}),
+  };
+}
+
+/**
+ * Starts dynalite (DynamoDB's API over LevelDB) in this process on a loopback port, keeping its
+ * data under `path`, and creates the product's tables from their one definition.
+ */
+export async function startLocalDynamo(path: string): Promise<LocalDynamo> {
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint });
+  const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+  const tableNames = {} as Record<TableKey, string>;
+  for (const [key, def] of Object.entries(tables) as [TableKey, TableDefinition][]) {
+    const name = `${tablePrefix}${key}`;
+    tableNames[key] = name;
+    if (!existing.has(name)) await client.send(new CreateTableCommand(createTableInput(name, def)));
+  }
+  client.destroy();
+  return {
+    endpoint,
+    tableNames,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

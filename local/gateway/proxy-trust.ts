@@ -1,0 +1,57 @@
+import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+
+/** The proxies whose `X-Forwarded-*` headers are believed (`TRUSTED_PROXIES`: comma-separated IPs/CIDRs). */
+export interface ProxyTrust {
+  readonly trusted: BlockList;
+}
+
+export function parseTrustedProxies(value: string | undefined): ProxyTrust {
+  const trusted = new BlockList();
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [address, bits] = entry.split('/');
+    const family = isIP(address ?? '') === 6 ? 'ipv6' : 'ipv4';
+    if (!address || isIP(address) === 0)
+      throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR`);
+    if (bits === undefined) trusted.addAddress(address, family);
+    else trusted.addSubnet(address, Number(bits), family);
+  }
+  return { trusted };
+}
+
+const stripV4Mapped = (ip: string): string => ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+
+/**
+ * Who the client is and how it reached us, as API Gateway would report it. The forwarded headers
+ * are taken only from a trusted proxy; from anyone else they are replaced by what the socket shows.
+ */
+export function clientAddress(
+  req: IncomingMessage,
+  trust: ProxyTrust,
+): { sourceIp: string; proto: 'http' | 'https'; forwardedFor: string } {
+  const peer = stripV4Mapped(req.socket.remoteAddress ?? '');
+  const family = isIP(peer) === 6 ? 'ipv6' : 'ipv4';
+  const fromProxy = peer !== '' && trust.trusted.check(peer, family);
+  if (!fromProxy) return { sourceIp: peer, proto: 'http', forwardedFor: peer };
+  // Walk the chain from the right: the first hop that is not a trusted proxy is the client.
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((s) => stripV4Mapped(s.trim()))
+    .filter((s) => isIP(s) !== 0);
+  const chain = [...forwarded, peer];
+  let client = peer;
+  while (chain.length > 0) {
+    client = chain.pop() as string;
+    if (!trust.trusted.check(client, isIP(client) === 6 ? 'ipv6' : 'ipv4')) break;
+  }
+  const proto =
+    String(req.headers['x-forwarded-proto'] ?? '')
+      .split(',')[0]
+      ?.trim() === 'https'
+      ? 'https'
+      : 'http';
+  return { sourceIp: client, proto, forwardedFor: [...forwarded, peer].join(', ') };
+}

@@ -1,0 +1,316 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Site } from '../../functions/core/model.ts';
+import { authorizers, webSocketRoutes, type HandlerModule } from '../../functions/routes.ts';
+import { invoke } from './lambda.ts';
+import { clientAddress, type ProxyTrust } from './proxy-trust.ts';
+
+/** API Gateway WebSocket limits. */
+export const webSocketLimits = {
+  frameBytes: 32 * 1024,
+  messageBytes: 128 * 1024,
+  idleMs: 10 * 60 * 1000,
+  maxDurationMs: 2 * 60 * 60 * 1000,
+} as const;
+
+const stage = 'ws';
+
+interface LiveConnection {
+  readonly id: string;
+  readonly site: Site;
+  readonly socket: WebSocket;
+  readonly connectedAt: number;
+  lastActiveAt: number;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly domainName: string;
+  readonly headers: Record<string, string>;
+  readonly authorizer: Record<string, unknown>;
+  readonly timers: NodeJS.Timeout[];
+  disconnectReason?: string;
+}
+
+const routeHandlers = new Map<string, HandlerModule>(webSocketRoutes.map((r) => [r.routeKey, r.handler]));
+
+function connectionId(): string {
+  return randomBytes(10).toString('base64');
+}
+
+function requestContext(
+  conn: Pick<LiveConnection, 'id' | 'connectedAt' | 'sourceIp' | 'userAgent' | 'domainName' | 'site'>,
+  routeKey: string,
+  eventType: string,
+) {
+  const now = Date.now();
+  return {
+    routeKey,
+    eventType,
+    extendedRequestId: randomUUID(),
+    requestTime: new Date(now).toUTCString(),
+    messageDirection: 'IN',
+    stage,
+    connectedAt: conn.connectedAt,
+    requestTimeEpoch: now,
+    identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+    requestId: randomUUID(),
+    domainName: conn.domainName,
+    connectionId: conn.id,
+    apiId: `local-ws-${conn.site}`,
+  };
+}
+
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Route selection on `$request.body.action`, falling back to `$default` as API Gateway does. */
+function selectRoute(body: string | undefined): string {
+  if (body === undefined) return '$default';
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const action = (parsed as { action?: unknown } | null)?.action;
+    if (typeof action === 'string' && routeHandlers.has(action) && !action.startsWith('$')) return action;
+  } catch {
+    // not JSON: $default
+  }
+  return '$default';
+}
+
+/**
+ * Emulates API Gateway WebSocket APIs (one per site, all sharing one `@connections` management
+ * API): the `$connect` authorizer (identity source: the Cookie header), `$connect`, route selection,
+ * `$disconnect`, frame and message size limits, the idle and maximum-duration limits, and
+ * POST/GET/DELETE on `@connections/{id}` for handlers using the AWS SDK with an endpoint override.
+ */
+export class WebSocketGateway {
+  private readonly connections = new Map<string, LiveConnection>();
+  private readonly pending = new Set<Promise<boolean>>();
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: webSocketLimits.messageBytes });
+  readonly management: Server;
+
+  constructor(private readonly proxyTrust: ProxyTrust) {
+    this.management = createServer((req, res) => {
+      this.handleManagement(req).then(
+        ({ status, body, type }) => {
+          res.writeHead(status, {
+            'content-type': 'application/json',
+            ...(type ? { 'x-amzn-errortype': type } : {}),
+          });
+          res.end(body);
+        },
+        (err: unknown) => {
+          console.error('[gateway] @connections failed:', err);
+          res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end('{"message":"Internal server error"}');
+        },
+      );
+    });
+  }
+
+  /** Handles an upgrade request on `path` of one site's server. */
+  async upgrade(site: Site, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => undefined);
+    const client = clientAddress(req, this.proxyTrust);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const draft = {
+      id: connectionId(),
+      site,
+      connectedAt: Date.now(),
+      sourceIp: client.sourceIp,
+      userAgent: headers['user-agent'] ?? '',
+      domainName: headers.host ?? 'localhost',
+    };
+    const multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
+    const stageVariables = { site };
+    try {
+      // The identity source is the Cookie header: without it API Gateway refuses before the authorizer runs.
+      if (!headers.cookie) return rejectUpgrade(socket, 401, 'Unauthorized');
+      let decision: {
+        principalId?: string;
+        policyDocument?: { Statement?: { Effect?: string }[] };
+        context?: Record<string, unknown>;
+      };
+      try {
+        decision = (await invoke(authorizers.webSocket, {
+          type: 'REQUEST',
+          methodArn: `arn:aws:execute-api:local:000000000000:local-ws-${site}/${stage}/$connect`,
+          headers,
+          multiValueHeaders,
+          queryStringParameters: {},
+          multiValueQueryStringParameters: {},
+          stageVariables,
+          requestContext: requestContext(draft, '$connect', 'CONNECT'),
+        })) as typeof decision;
+      } catch (err) {
+        if (err instanceof Error && err.message === 'Unauthorized')
+          return rejectUpgrade(socket, 401, 'Unauthorized');
+        throw err;
+      }
+      const allowed = decision?.policyDocument?.Statement?.every((s) => s.Effect === 'Allow') ?? false;
+      if (!allowed) return rejectUpgrade(socket, 403, 'Forbidden');
+      const authorizer = { principalId: decision.principalId, ...decision.context };
+      const connected = (await invoke(routeHandlers.get('$connect') as HandlerModule, {
+        headers,
+        multiValueHeaders,
+        requestContext: { ...requestContext(draft, '$connect', 'CONNECT'), authorizer },
+        isBase64Encoded: false,
+        stageVariables,
+      })) as { statusCode?: number } | undefined;
+      const status = connected?.statusCode ?? 200;
+      if (status < 200 || status > 299) return rejectUpgrade(socket, status, 'Forbidden');
+      this.wss.handleUpgrade(req, socket, head, (ws) =>
+        this.accept({ ...draft, socket: ws, headers, authorizer }),
+      );
+    } catch (err) {
+      console.error('[gateway] $connect failed:', err);
+      rejectUpgrade(socket, 500, 'Internal Server Error');
+    }
+  }
+
+  private accept(draft: Omit<LiveConnection, 'lastActiveAt' | 'timers'>): void {
+    const conn: LiveConnection = { ...draft, lastActiveAt: Date.now(), timers: [] };
+    this.connections.set(conn.id, conn);
+    const { socket } = conn;
+    const resetIdle = () => {
+      const idle = conn.timers.shift();
+      if (idle) clearTimeout(idle);
+      conn.timers.unshift(setTimeout(() => socket.close(1001, 'Going away'), webSocketLimits.idleMs).unref());
+    };
+    resetIdle();
+    conn.timers.push(
+      setTimeout(() => socket.close(1001, 'Going away'), webSocketLimits.maxDurationMs).unref(),
+    );
+    socket.on('message', (data, isBinary) => {
+      const payload = data as Buffer;
+      // API Gateway refuses frames over 32 KB (and `ws` enforces the 128 KB message limit). Browsers
+      // send each message as a single frame, so a message over 32 KB stands for such a frame here.
+      if (payload.length > webSocketLimits.frameBytes) {
+        socket.close(1009, 'Frame too big');
+        return;
+      }
+      conn.lastActiveAt = Date.now();
+      resetIdle();
+      const body = isBinary ? payload.toString('base64') : payload.toString('utf8');
+      const routeKey = isBinary ? '$default' : selectRoute(body);
+      this.dispatch(conn, routeKey, body, isBinary);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', (code, reason) => {
+      for (const timer of conn.timers) clearTimeout(timer);
+      this.connections.delete(conn.id);
+      void this.invokeSafely(routeHandlers.get('$disconnect') as HandlerModule, {
+        headers: conn.headers,
+        requestContext: {
+          ...requestContext(conn, '$disconnect', 'DISCONNECT'),
+          authorizer: conn.authorizer,
+          disconnectStatusCode: code,
+          disconnectReason: conn.disconnectReason ?? reason.toString(),
+        },
+        isBase64Encoded: false,
+        stageVariables: { site: conn.site },
+      });
+    });
+  }
+
+  private dispatch(conn: LiveConnection, routeKey: string, body: string, isBase64Encoded: boolean): void {
+    const handler = routeHandlers.get(routeKey);
+    if (!handler) return;
+    void this.invokeSafely(handler, {
+      requestContext: {
+        ...requestContext(conn, routeKey, 'MESSAGE'),
+        messageId: randomUUID(),
+        authorizer: conn.authorizer,
+      },
+      body,
+      isBase64Encoded,
+      stageVariables: { site: conn.site },
+    }).then((failed) => {
+      // API Gateway tells the client about a failed integration with a message of its own.
+      if (failed && conn.socket.readyState === WebSocket.OPEN) {
+        conn.socket.send(
+          JSON.stringify({
+            message: 'Internal server error',
+            connectionId: conn.id,
+            requestId: randomUUID(),
+          }),
+        );
+      }
+    });
+  }
+
+  /** Runs a handler; answers true when it failed (logged, as Lambda would). */
+  private invokeSafely(handler: HandlerModule, event: unknown): Promise<boolean> {
+    const run = invoke(handler, event).then(
+      () => false,
+      (err: unknown) => {
+        console.error(`[gateway] ${handler} failed:`, err);
+        return true;
+      },
+    );
+    this.pending.add(run);
+    void run.finally(() => this.pending.delete(run));
+    return run;
+  }
+
+  private async handleManagement(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body: string; type?: string }> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = /^(?:\/[^/]+)?\/@connections\/([^/]+)$/.exec(url.pathname);
+    if (!match?.[1]) return { status: 404, body: '{"message":"Not Found"}', type: 'NotFoundException' };
+    const id = decodeURIComponent(match[1]);
+    const conn = this.connections.get(id);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size <= webSocketLimits.messageBytes) chunks.push(chunk as Buffer);
+    }
+    if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
+      return { status: 410, body: '{"message":"Gone"}', type: 'GoneException' };
+    }
+    switch (req.method) {
+      case 'POST': {
+        if (size > webSocketLimits.messageBytes) {
+          return { status: 413, body: '{"message":"Payload too large"}', type: 'PayloadTooLargeException' };
+        }
+        conn.socket.send(Buffer.concat(chunks).toString('utf8'));
+        return { status: 200, body: '' };
+      }
+      case 'GET':
+        return {
+          status: 200,
+          body: JSON.stringify({
+            ConnectedAt: new Date(conn.connectedAt).toISOString(),
+            LastActiveAt: new Date(conn.lastActiveAt).toISOString(),
+            Identity: { SourceIp: conn.sourceIp, UserAgent: conn.userAgent },
+          }),
+        };
+      case 'DELETE':
+        conn.disconnectReason = 'Connection deleted';
+        conn.socket.close(1000, 'Connection deleted');
+        return { status: 204, body: '' };
+      default:
+        return { status: 405, body: '{"message":"Method Not Allowed"}' };
+    }
+  }
+
+  /** Closes every connection (each gets its `$disconnect`) and the management API. */
+  async close(): Promise<void> {
+    for (const conn of this.connections.values()) conn.socket.close(1001, 'Going away');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.allSettled([...this.pending]);
+    const closed = new Promise<void>((resolve) => this.management.close(() => resolve()));
+    this.management.closeAllConnections();
+    await closed;
+  }
+}

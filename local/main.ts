@@ -1,0 +1,47 @@
+import { buildWeb } from '../web/build.ts';
+import { startRuntime } from './runtime.ts';
+
+/** `npm start`: the whole product on this machine, no AWS account needed. */
+const env = process.env;
+const port = (name: string, fallback: number): number => {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    console.error(`${name} must be a port number`);
+    process.exit(2);
+  }
+  return value;
+};
+
+try {
+  await buildWeb();
+  const runtime = await startRuntime({
+    port: port('PORT', 8080),
+    externalPort: port('EXTERNAL_PORT', 8081),
+    host: env.HOST || '127.0.0.1',
+    dataDir: env.DATA_DIR || '.data',
+    seedPath: env.DIRECTORY_SEED || undefined,
+    trustedProxies: env.TRUSTED_PROXIES,
+    handlerSettings: {
+      LEGACY_URL: env.LEGACY_URL,
+      TICKET_LIFETIME_SECONDS: env.TICKET_LIFETIME_SECONDS,
+      TICKET_IDLE_SECONDS: env.TICKET_IDLE_SECONDS,
+    },
+  });
+  console.log(`Web Communicator is running.
+  internal site: ${runtime.internalUrl}/
+  external site: ${runtime.externalUrl}/
+Sign in with domain ${runtime.domain} and one of:
+${runtime.seedUsers.map((u) => `  ${u.username.padEnd(8)} ${u.password.padEnd(18)} ${u.sipUri}`).join('\n')}
+Press Ctrl+C to stop.`);
+  const stop = () => {
+    runtime.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  console.error(`Could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

@@ -1,0 +1,158 @@
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { systemClock } from '../functions/core/clock.ts';
+import { DynamoDirectoryStore } from '../functions/core/directory/store.ts';
+import type { Site } from '../functions/core/model.ts';
+import { DynamoContactStore } from '../functions/core/realtime/contacts-store.ts';
+import { createDocumentClient } from '../functions/core/storage/dynamo.ts';
+import { tables, type TableKey } from '../functions/core/storage/tables.ts';
+import { webSocketPath } from '../functions/routes.ts';
+import { startLocalDynamo } from './dynamo.ts';
+import { createHttpApi } from './gateway/http-api.ts';
+import { parseTrustedProxies } from './gateway/proxy-trust.ts';
+import { serveStatic } from './gateway/static-site.ts';
+import { WebSocketGateway } from './gateway/websocket-api.ts';
+import { loadSeed, readSeedFile } from './seed.ts';
+import { ensureSigningSecret } from './signing-key.ts';
+import { sweepExpired } from './sweeper.ts';
+
+export const defaultSeedPath = fileURLToPath(new URL('./demo-directory.json', import.meta.url));
+export const defaultWebRoot = fileURLToPath(new URL('../web/dist/', import.meta.url));
+
+export interface RuntimeOptions {
+  /** Internal site port (0 = any free port). */
+  readonly port: number;
+  /** External site port (0 = any free port). */
+  readonly externalPort: number;
+  /** Loopback by default: the local runtime is not meant to face a network without a TLS proxy. */
+  readonly host?: string;
+  readonly dataDir: string;
+  readonly seedPath?: string;
+  readonly webRoot?: string;
+  /** Comma-separated IPs/CIDRs whose X-Forwarded-* headers are believed. */
+  readonly trustedProxies?: string;
+  /** Settings handed to the handlers as they are on AWS (TICKET_*, LEGACY_URL). */
+  readonly handlerSettings?: Readonly<Record<string, string | undefined>>;
+  readonly sweepIntervalMs?: number;
+}
+
+export interface Runtime {
+  readonly internalUrl: string;
+  readonly externalUrl: string;
+  readonly seedUsers: readonly { username: string; password: string; sipUri: string }[];
+  readonly domain: string;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  server.listen(port, host);
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * The embedded default: dynalite in-process, the tables, the directory seed, and a local API
+ * Gateway (HTTP and WebSocket APIs, `@connections`) per site, running the same handler modules the
+ * CDK stack deploys. Handlers read their settings from the environment, as on Lambda.
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const seed = await readSeedFile(options.seedPath ?? defaultSeedPath);
+  const proxyTrust = parseTrustedProxies(options.trustedProxies);
+  const signingKeyFile = join(dataDir, 'ticket-signing-key');
+  await ensureSigningSecret(signingKeyFile);
+  // The AWS SDK wants a region and credentials even for local endpoints; these reach nothing real.
+  Object.assign(process.env, {
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+  const dynamo = await startLocalDynamo(join(dataDir, 'dynamodb'));
+
+  const webSockets = new WebSocketGateway(proxyTrust);
+  const managementPort = await listen(webSockets.management, 0, '127.0.0.1');
+
+  Object.assign(process.env, {
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    SIGNING_KEY_FILE: signingKeyFile,
+    CONNECTIONS_ENDPOINT: `http://127.0.0.1:${managementPort}`,
+    ...Object.fromEntries(
+      (Object.entries(tables) as [TableKey, (typeof tables)[TableKey]][]).map(([key, def]) => [
+        def.envVar,
+        dynamo.tableNames[key],
+      ]),
+    ),
+  });
+  for (const [name, value] of Object.entries(options.handlerSettings ?? {})) {
+    if (value === undefined || value === '') delete process.env[name];
+    else process.env[name] = value;
+  }
+
+  const db = createDocumentClient(dynamo.endpoint);
+  await loadSeed(
+    seed,
+    {
+      directory: new DynamoDirectoryStore(db, dynamo.tableNames.users),
+      contacts: new DynamoContactStore(db, dynamo.tableNames.contacts),
+    },
+    systemClock.now(),
+  );
+
+  const webRoot = resolve(options.webRoot ?? defaultWebRoot);
+  const servers: Server[] = [];
+  const siteServer = (site: Site): Server => {
+    const api = createHttpApi({ site, proxyTrust });
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      serveStatic(webRoot, path, res)
+        .then((served) => (served ? undefined : api(req, res)))
+        .catch((err: unknown) => {
+          console.error('[gateway] request failed:', err);
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+          res.end('{"message":"Internal Server Error"}');
+        });
+    });
+    server.on('upgrade', (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path !== webSocketPath) {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      void webSockets.upgrade(site, req, socket, head);
+    });
+    servers.push(server);
+    return server;
+  };
+  const internalPort = await listen(siteServer('internal'), options.port, host);
+  const externalPort = await listen(siteServer('external'), options.externalPort, host);
+
+  const sweep = setInterval(() => {
+    sweepExpired(db, dynamo.tableNames, Math.floor(Date.now() / 1000)).catch((err: unknown) =>
+      console.error('[sweeper] failed:', err),
+    );
+  }, options.sweepIntervalMs ?? 60_000).unref();
+
+  const displayHost = host === '127.0.0.1' || host === '::1' ? 'localhost' : host;
+  return {
+    internalUrl: `http://${displayHost}:${internalPort}`,
+    externalUrl: `http://${displayHost}:${externalPort}`,
+    seedUsers: seed.users.map(({ username, password, sipUri }) => ({ username, password, sipUri })),
+    domain: seed.domain,
+    async close() {
+      clearInterval(sweep);
+      for (const server of servers) {
+        server.close();
+        server.closeAllConnections();
+      }
+      await webSockets.close();
+      db.destroy();
+      await dynamo.close();
+    },
+  };
+}

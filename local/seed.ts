@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { hashPassword } from '../functions/core/directory/passwords.ts';
+import { normalizeSipUri, type DirectoryStore } from '../functions/core/directory/store.ts';
+import type { ContactStore } from '../functions/core/realtime/contacts-store.ts';
+
+/** One user of a directory seed file (format in the README). */
+export interface SeedUser {
+  readonly username: string;
+  readonly password: string;
+  readonly sipUri: string;
+  readonly displayName: string;
+  readonly enabled: boolean;
+  readonly enhancedPresence: boolean;
+  readonly remoteAccess: boolean;
+  readonly contacts: readonly string[];
+}
+
+export interface DirectorySeed {
+  readonly domain: string;
+  readonly users: readonly SeedUser[];
+}
+
+export class SeedError extends Error {
+  override readonly name = 'SeedError';
+}
+
+const sipUriPattern = /^sip:[^\s@<>"]+@[^\s@<>"]+$/i;
+
+function field<T>(user: Record<string, unknown>, name: string, kind: 'string' | 'boolean', where: string): T {
+  const value = user[name];
+  if (typeof value !== kind || (kind === 'string' && (value as string).trim() === '')) {
+    throw new SeedError(
+      `${where}: "${name}" must be a ${kind === 'string' ? 'non-empty string' : 'boolean'}`,
+    );
+  }
+  return value as T;
+}
+
+/** Checks a parsed seed file; every problem names the user and field it is about. */
+export function parseSeed(raw: unknown): DirectorySeed {
+  const seed = raw as { domain?: unknown; users?: unknown };
+  if (typeof seed?.domain !== 'string' || seed.domain.trim() === '') {
+    throw new SeedError('"domain" must be a non-empty string');
+  }
+  if (!Array.isArray(seed.users)) throw new SeedError('"users" must be a list');
+  const users = seed.users.map((entry: unknown, i: number): SeedUser => {
+    if (typeof entry !== 'object' || entry === null) throw new SeedError(`users[${i}] must be an object`);
+    const user = entry as Record<string, unknown>;
+    const where = `users[${i}]`;
+    const sipUri = field<string>(user, 'sipUri', 'string', where);
+    if (!sipUriPattern.test(sipUri)) throw new SeedError(`${where}: "sipUri" must look like sip:user@domain`);
+    const contacts = user.contacts ?? [];
+    if (!Array.isArray(contacts) || !contacts.every((c) => typeof c === 'string')) {
+      throw new SeedError(`${where}: "contacts" must be a list of SIP URIs`);
+    }
+    return {
+      username: field(user, 'username', 'string', where),
+      password: field(user, 'password', 'string', where),
+      sipUri: normalizeSipUri(sipUri),
+      displayName: field(user, 'displayName', 'string', where),
+      enabled: field(user, 'enabled', 'boolean', where),
+      enhancedPresence: field(user, 'enhancedPresence', 'boolean', where),
+      remoteAccess: field(user, 'remoteAccess', 'boolean', where),
+      contacts: contacts.map((c: string) => normalizeSipUri(c)),
+    };
+  });
+  const known = new Set(users.map((u) => u.sipUri));
+  if (known.size !== users.length) throw new SeedError('two users share a SIP URI');
+  for (const user of users) {
+    const unknown = user.contacts.find((c) => !known.has(c));
+    if (unknown) throw new SeedError(`${user.sipUri}: contact ${unknown} is not a user of this directory`);
+  }
+  return { domain: seed.domain, users };
+}
+
+export async function readSeedFile(path: string): Promise<DirectorySeed> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new SeedError(`cannot read directory seed ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parseSeed(JSON.parse(text));
+  } catch (err) {
+    if (err instanceof SeedError) throw new SeedError(`${path}: ${err.message}`);
+    throw new SeedError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Writes the seed's users (passwords hashed) and contact lists into the directory. */
+export async function loadSeed(
+  seed: DirectorySeed,
+  stores: { directory: DirectoryStore; contacts: ContactStore },
+  now: number,
+): Promise<void> {
+  await Promise.all(
+    seed.users.map(async (user) => {
+      await stores.directory.put({
+        sipUri: user.sipUri,
+        domain: seed.domain,
+        username: user.username,
+        displayName: user.displayName,
+        enabled: user.enabled,
+        enhancedPresence: user.enhancedPresence,
+        remoteAccess: user.remoteAccess,
+        passwordHash: await hashPassword(user.password),
+      });
+    }),
+  );
+  const names = new Map(seed.users.map((u) => [u.sipUri, u.displayName]));
+  for (const user of seed.users) {
+    for (const contact of user.contacts) {
+      await stores.contacts.add(
+        user.sipUri,
+        { sipUri: contact, displayName: names.get(contact) ?? contact },
+        now,
+      );
+    }
+  }
+}
