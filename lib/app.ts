@@ -1,0 +1,34 @@
+import { App } from 'aws-cdk-lib';
+import { CommunicatorStack } from './communicator-stack.ts';
+
+/**
+ * Optional settings come from CDK context, for example
+ * `npx cdk deploy -c ticketIdleSeconds=900 -c legacyUrl=https://legacy.example.com/`.
+ */
+const app = new App();
+
+function numberContext(name: string): number | undefined {
+  const value: unknown = app.node.tryGetContext(name);
+  return value === undefined ? undefined : Number(value);
+}
+
+function stringContext(name: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(name);
+  return value === undefined ? undefined : String(value);
+}
+
+const internalWebAclId = stringContext('internalWebAclId');
+const externalWebAclId = stringContext('externalWebAclId');
+
+new CommunicatorStack(app, 'Communicator', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  ticketLifetimeSeconds: numberContext('ticketLifetimeSeconds'),
+  ticketIdleSeconds: numberContext('ticketIdleSeconds'),
+  legacyUrl: stringContext('legacyUrl'),
+  webAssetPath: stringContext('webAssetPath'),
+  webAclIds: {
+    ...(internalWebAclId && { internal: internalWebAclId }),
+    ...(externalWebAclId && { external: externalWebAclId }),
+  },
+  description: 'Serverless web communicator: sign-in, tickets, presence and instant messaging',
+});

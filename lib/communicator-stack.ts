@@ -1,0 +1,177 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { sites, type Site } from '../functions/core/model.ts';
+import { tables } from '../functions/core/storage/tables.ts';
+import {
+  allHandlerModules,
+  authorizers,
+  httpFallback,
+  httpRoutes,
+  webSocketPath,
+  webSocketRoutes,
+  type HandlerModule,
+} from '../functions/routes.ts';
+import { DataTables } from './constructs/data-tables.ts';
+import { HandlerFunction } from './constructs/handler-function.ts';
+import { idOf } from './constructs/ids.ts';
+import { SigningKey } from './constructs/signing-key.ts';
+import { SiteDistribution } from './constructs/site-distribution.ts';
+import { SiteHttpApi } from './constructs/site-http-api.ts';
+import { SiteWebSocketApi } from './constructs/site-web-socket-api.ts';
+import { WebAssets } from './constructs/web-assets.ts';
+import { accessOf, connectionPushers, namedModules } from './handler-access.ts';
+
+export interface CommunicatorStackProps extends StackProps {
+  /**
+   * Absolute ticket lifetime (`TICKET_LIFETIME_SECONDS`).
+   * @default - unset: the handlers' default
+   */
+  readonly ticketLifetimeSeconds?: number;
+  /**
+   * Ticket idle timeout (`TICKET_IDLE_SECONDS`).
+   * @default - unset: the handlers' default
+   */
+  readonly ticketIdleSeconds?: number;
+  /**
+   * Where users without enhanced presence are sent (`LEGACY_URL`).
+   * @default - unset: such users are refused
+   */
+  readonly legacyUrl?: string;
+  /**
+   * The built browser client (`npx tsx web/build.ts` writes it), relative to the repository root
+   * or absolute.
+   * @default 'web/dist'
+   */
+  readonly webAssetPath?: string;
+  /**
+   * How long function logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * A WAF web ACL (created in us-east-1) per site, such as one admitting only the organisation's
+   * networks to the internal site.
+   * @default - none: both sites are reachable from anywhere
+   */
+  readonly webAclIds?: Readonly<Partial<Record<Site, string>>>;
+}
+
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The whole communicator: data tables, the signing key, one function per handler module, and per
+ * site an HTTP API, a WebSocket API and a CloudFront distribution in front of both and the client.
+ * Routes, tables and sites all come from the shared tables in `functions/`.
+ */
+export class CommunicatorStack extends Stack {
+  /** The function of each handler module. */
+  readonly handlers: ReadonlyMap<HandlerModule, NodejsFunction>;
+  readonly httpApis: Readonly<Record<Site, SiteHttpApi>>;
+  readonly webSocketApis: Readonly<Record<Site, SiteWebSocketApi>>;
+  readonly distributions: Readonly<Record<Site, SiteDistribution>>;
+
+  constructor(scope: Construct, id: string, props: CommunicatorStackProps = {}) {
+    super(scope, id, props);
+    const modules = allHandlerModules();
+    const unknown = namedModules.filter((module) => !modules.includes(module));
+    if (unknown.length > 0) throw new Error(`handler access names unknown modules: ${unknown.join(', ')}`);
+    const webAssetPath = resolve(repositoryRoot, props.webAssetPath ?? 'web/dist');
+    if (!existsSync(webAssetPath)) {
+      throw new Error(`no web client at ${webAssetPath}: build it first (npx tsx web/build.ts)`);
+    }
+
+    const data = new DataTables(this, 'Tables', { definitions: tables, durable: ['users', 'contacts'] });
+    const signingKey = new SigningKey(this, 'TicketSigningKey');
+    const settings = handlerSettings(props);
+
+    const handlers = new Map<HandlerModule, NodejsFunction>();
+    for (const module of modules) {
+      const handler = new HandlerFunction(this, idOf(module), {
+        module,
+        sourceDir: join(repositoryRoot, 'functions'),
+        depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
+        tables: data,
+        signingKey: signingKey.secret,
+        access: accessOf(module),
+        settings,
+        logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      });
+      handlers.set(module, handler.function);
+    }
+    this.handlers = handlers;
+    const functionOf = (module: HandlerModule): NodejsFunction => {
+      const fn = handlers.get(module);
+      if (!fn) throw new Error(`no function for handler module ${module}`);
+      return fn;
+    };
+
+    const assets = new WebAssets(this, 'WebAssets', {
+      sourcePath: webAssetPath,
+      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+
+    const httpApis = {} as Record<Site, SiteHttpApi>;
+    const webSocketApis = {} as Record<Site, SiteWebSocketApi>;
+    const distributions = {} as Record<Site, SiteDistribution>;
+    for (const site of sites) {
+      const siteId = idOf(site);
+      httpApis[site] = new SiteHttpApi(this, `${siteId}Http`, {
+        site,
+        routes: httpRoutes.filter((route) => route.sites.includes(site)),
+        fallback: httpFallback,
+        functionOf,
+        authorizer: functionOf(authorizers.http),
+      });
+      webSocketApis[site] = new SiteWebSocketApi(this, `${siteId}WebSocket`, {
+        site,
+        routes: webSocketRoutes,
+        functionOf,
+        connectAuthorizer: functionOf(authorizers.webSocket),
+        stageName: webSocketPath.replace(/^\//, ''),
+      });
+      const webAclId = props.webAclIds?.[site];
+      distributions[site] = new SiteDistribution(this, `${siteId}Site`, {
+        site,
+        httpApi: httpApis[site].api,
+        webSocketApi: webSocketApis[site].api,
+        webSocketPath,
+        assets: assets.bucket,
+        ...(webAclId && { webAclId }),
+      });
+      new CfnOutput(this, `${siteId}Url`, {
+        description: `The ${site} site`,
+        value: `https://${distributions[site].distribution.distributionDomainName}`,
+      });
+    }
+    // Signing out on one site ends the ticket's connections on either.
+    for (const module of connectionPushers) {
+      for (const site of sites) webSocketApis[site].grantManageConnections(functionOf(module));
+    }
+    this.httpApis = httpApis;
+    this.webSocketApis = webSocketApis;
+    this.distributions = distributions;
+  }
+}
+
+function positiveInteger(name: string, value: number): string {
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return String(value);
+}
+
+/** The optional handler settings, as environment; anything unset keeps the handlers' default. */
+function handlerSettings(props: CommunicatorStackProps): Record<string, string> {
+  const settings: Record<string, string> = {};
+  if (props.ticketLifetimeSeconds !== undefined) {
+    settings.TICKET_LIFETIME_SECONDS = positiveInteger('ticketLifetimeSeconds', props.ticketLifetimeSeconds);
+  }
+  if (props.ticketIdleSeconds !== undefined) {
+    settings.TICKET_IDLE_SECONDS = positiveInteger('ticketIdleSeconds', props.ticketIdleSeconds);
+  }
+  if (props.legacyUrl !== undefined) settings.LEGACY_URL = new URL(props.legacyUrl).href;
+  return settings;
+}

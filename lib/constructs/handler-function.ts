@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { DataTables } from './data-tables.ts';
+
+/** What a handler reaches at run time; anything not granted here is denied. */
+export interface HandlerAccess {
+  /** Reads and writes items in every data table. */
+  readonly data: boolean;
+  /** Reads the ticket signing key material (every handler that builds its dependencies does). */
+  readonly signingKey: boolean;
+}
+
+export interface HandlerFunctionProps {
+  /** The handler module under `sourceDir`, without `.ts` (for example `http/session`); it exports `handler`. */
+  readonly module: string;
+  /** Absolute path of the folder holding the handler modules. */
+  readonly sourceDir: string;
+  /** Absolute path of the lock file pinning what the bundle contains. */
+  readonly depsLockFilePath: string;
+  readonly tables: DataTables<string>;
+  readonly signingKey: ISecret;
+  /**
+   * What the function may reach; its environment always names every table and the key secret,
+   * because the handlers read their whole configuration at cold start.
+   * @default - no data and no key access
+   */
+  readonly access?: HandlerAccess;
+  /**
+   * Further settings for the handlers' environment (ticket lifetimes, legacy URL).
+   * @default - none: the handlers use their own defaults
+   */
+  readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * How long the function's logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Memory, which also sets the CPU share (signing and verifying tickets is CPU work).
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+}
+
+// Lets CommonJS dependencies call `require` inside the ESM bundle. The alias keeps the banner's
+// names clear of anything esbuild emits at the top level.
+const requireBanner =
+  "import { createRequire as __bannerCreateRequire } from 'node:module'; const require = __bannerCreateRequire(import.meta.url);";
+
+/**
+ * One Lambda function for one handler module: ESM bundle for Node.js 22 on arm64, its own log
+ * group, and its environment and IAM grants set together so the two cannot drift apart.
+ */
+export class HandlerFunction extends Construct {
+  readonly function: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id);
+    const access = props.access ?? { data: false, signingKey: false };
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    this.function = new NodejsFunction(this, 'Function', {
+      description: `${props.module} handler`,
+      entry: join(props.sourceDir, `${props.module}.ts`),
+      handler: 'handler',
+      depsLockFilePath: props.depsLockFilePath,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      logGroup,
+      environment: {
+        ...props.tables.environment,
+        SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.settings,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: requireBanner,
+        // The tested SDK versions from the lock file, not whatever the runtime ships.
+        bundleAwsSDK: true,
+      },
+    });
+    if (access.data) props.tables.grantReadWriteData(this.function);
+    if (access.signingKey) props.signingKey.grantRead(this.function);
+  }
+}

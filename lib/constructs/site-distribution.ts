@@ -1,0 +1,84 @@
+import { Stack } from 'aws-cdk-lib';
+import type { IApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+  type BehaviorOptions,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface SiteDistributionProps {
+  /** The site's name, for descriptions. */
+  readonly site: string;
+  /** The site's HTTP API: pages, sign-in and `/api`. */
+  readonly httpApi: IApi;
+  /** The site's WebSocket API, whose stage is named like `webSocketPath` (without the slash). */
+  readonly webSocketApi: IApi;
+  /** The path the browser opens its WebSocket on, forwarded unchanged to the stage of that name. */
+  readonly webSocketPath: string;
+  /** The bucket holding the browser client under `app/`. */
+  readonly assets: IBucket;
+  /**
+   * A WAF web ACL (in us-east-1) to put in front of the site, for example to admit only the
+   * organisation's networks to the internal site.
+   * @default - no web ACL: the site is reachable from anywhere
+   */
+  readonly webAclId?: string;
+}
+
+/**
+ * One site's single origin for the browser: static client files from S3 under `/app/*`, the
+ * WebSocket API at `/ws`, and everything else (pages, `/auth/*`, `/api/*`) from the HTTP API,
+ * so the ticket cookie is first-party on every request. API responses are never cached.
+ */
+export class SiteDistribution extends Construct {
+  readonly distribution: Distribution;
+
+  constructor(scope: Construct, id: string, props: SiteDistributionProps) {
+    super(scope, id);
+    const origin = (api: IApi) =>
+      new HttpOrigin(`${api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`, {
+        protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      });
+    // Every viewer header (cookies, WebSocket upgrade headers) reaches API Gateway, except Host,
+    // which must name the API for API Gateway to route the request.
+    const uncached = {
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+    } as const;
+    const toHttpApi: BehaviorOptions = {
+      origin: origin(props.httpApi),
+      allowedMethods: AllowedMethods.ALLOW_ALL,
+      ...uncached,
+    };
+
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: `Communicator ${props.site} site`,
+      ...(props.webAclId && { webAclId: props.webAclId }),
+      defaultBehavior: toHttpApi,
+      additionalBehaviors: {
+        '/app/*': {
+          origin: S3BucketOrigin.withOriginAccessControl(props.assets),
+          cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+          responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+          viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        },
+        '/auth/*': toHttpApi,
+        '/api/*': toHttpApi,
+        [props.webSocketPath]: {
+          origin: origin(props.webSocketApi),
+          allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+          ...uncached,
+        },
+      },
+    });
+  }
+}

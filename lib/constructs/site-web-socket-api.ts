@@ -1,0 +1,70 @@
+import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { HandlerModule, WebSocketRoute } from '../../functions/routes.ts';
+import { idOf } from './ids.ts';
+
+export interface SiteWebSocketApiProps {
+  /** The site's name, handed to the handlers as the `site` stage variable. */
+  readonly site: string;
+  /** Every route key and its handler. */
+  readonly routes: readonly WebSocketRoute[];
+  /** The function of each handler module the routes name. */
+  readonly functionOf: (module: HandlerModule) => IFunction;
+  /** The Lambda authorizer of `$connect` (API Gateway runs WebSocket authorizers only there). */
+  readonly connectAuthorizer: IFunction;
+  /**
+   * The stage name, which is also the path the API answers on, so a proxy can forward that path
+   * unchanged.
+   * @default 'ws'
+   */
+  readonly stageName?: string;
+}
+
+/**
+ * One site's WebSocket API: route selection on the frame's `action`, one auto-deployed stage that
+ * names the site, the ticket authorizer on `$connect`, and every route key wired to its handler.
+ */
+export class SiteWebSocketApi extends Construct {
+  readonly api: WebSocketApi;
+  readonly stage: WebSocketStage;
+
+  constructor(scope: Construct, id: string, props: SiteWebSocketApiProps) {
+    super(scope, id);
+    this.api = new WebSocketApi(this, 'Api', {
+      apiName: `communicator-${props.site}-ws`,
+      description: `WebSocket API of the ${props.site} site`,
+      routeSelectionExpression: '$request.body.action',
+    });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName: props.stageName ?? 'ws',
+      autoDeploy: true,
+      stageVariables: { site: props.site },
+    });
+
+    const authorizer = new WebSocketLambdaAuthorizer('TicketAuthorizer', props.connectAuthorizer, {
+      identitySource: ['route.request.header.Cookie'],
+    });
+    const integrations = new Map<HandlerModule, WebSocketLambdaIntegration>();
+    for (const route of props.routes) {
+      let integration = integrations.get(route.handler);
+      if (!integration) {
+        integration = new WebSocketLambdaIntegration(idOf(route.handler), props.functionOf(route.handler));
+        integrations.set(route.handler, integration);
+      }
+      this.api.addRoute(route.routeKey, {
+        integration,
+        ...(route.routeKey === '$connect' && { authorizer }),
+      });
+    }
+  }
+
+  /** Lets `grantee` push frames to and close this API's connections (`@connections`). */
+  grantManageConnections(grantee: IGrantable): void {
+    this.api.grantManageConnections(grantee);
+  }
+}

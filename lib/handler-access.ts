@@ -1,0 +1,33 @@
+import type { HandlerModule } from '../functions/routes.ts';
+import type { HandlerAccess } from './constructs/handler-function.ts';
+
+/**
+ * Least privilege per handler module. The default is the whole data plane (tables and key); the
+ * exceptions below name handlers that need less, and the pushers that also reach live connections.
+ * Every name here must be a deployed handler module; the stack refuses to synthesize otherwise.
+ */
+
+/** Answer without building dependencies: no data, no key. */
+const selfContained: readonly HandlerModule[] = ['http/healthz', 'http/not-found'];
+
+/**
+ * Render a page without touching data, but through `publicRoute`, which builds the handler
+ * dependencies at cold start and so reads the signing key.
+ */
+const pagesOnly: readonly HandlerModule[] = ['http/home', 'http/forms-page'];
+
+/** Push frames to or close WebSocket connections through `@connections`. */
+export const connectionPushers: readonly HandlerModule[] = [
+  'ws/connect',
+  'ws/disconnect',
+  'ws/actions',
+  'http/sign-out',
+];
+
+export const namedModules: readonly HandlerModule[] = [...selfContained, ...pagesOnly, ...connectionPushers];
+
+export function accessOf(module: HandlerModule): HandlerAccess {
+  if (selfContained.includes(module)) return { data: false, signingKey: false };
+  if (pagesOnly.includes(module)) return { data: false, signingKey: true };
+  return { data: true, signingKey: true };
+}

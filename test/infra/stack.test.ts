@@ -1,0 +1,414 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { sites } from '../../functions/core/model.ts';
+import { tables } from '../../functions/core/storage/tables.ts';
+import {
+  allHandlerModules,
+  authorizers,
+  httpFallback,
+  httpRoutes,
+  webSocketRoutes,
+  type HandlerModule,
+} from '../../functions/routes.ts';
+import { CommunicatorStack } from '../../lib/communicator-stack.ts';
+import { connectionPushers } from '../../lib/handler-access.ts';
+
+// One synthesis (it bundles every handler with esbuild) shared by every test below, with the same
+// feature flags `cdk synth` uses and a stand-in for the built web client.
+const webDist = mkdtempSync(join(tmpdir(), 'communicator-web-'));
+mkdirSync(join(webDist, 'app'));
+writeFileSync(join(webDist, 'app', 'index.html'), '<!doctype html>');
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+const app = new App({ context: cdkJson.context, outdir: mkdtempSync(join(tmpdir(), 'communicator-cdk-')) });
+const stack = new CommunicatorStack(app, 'Communicator', {
+  webAssetPath: webDist,
+  env: { account: '111111111111', region: 'eu-west-1' },
+});
+const template = Template.fromStack(stack);
+after(() => {
+  rmSync(webDist, { recursive: true, force: true });
+  rmSync(app.outdir, { recursive: true, force: true });
+});
+
+interface Resource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+}
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+const logicalId = (construct: IConstruct): string => {
+  const element = construct.node.defaultChild ?? construct;
+  return stack.getLogicalId(element as CfnElement);
+};
+const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
+const resources = (type: string, props: Record<string, unknown> = {}): Record<string, Resource> =>
+  template.findResources(type, { Properties: props }) as Record<string, Resource>;
+
+const functionOf = (module: HandlerModule) => {
+  const fn = stack.handlers.get(module);
+  assert.ok(fn, `no function for ${module}`);
+  return fn;
+};
+
+/** The handler module whose function an API route's integration invokes. */
+function handlerBehind(route: Resource): HandlerModule {
+  const target = JSON.stringify(route.Properties.Target);
+  const [integrationId] = Object.keys(template.toJSON().Resources as object).filter((id) =>
+    target.includes(`"${id}"`),
+  );
+  assert.ok(integrationId, `route ${String(route.Properties.RouteKey)} has no integration`);
+  const uri = JSON.stringify(
+    (template.toJSON().Resources as Record<string, Resource>)[integrationId]!.Properties.IntegrationUri,
+  );
+  const module = allHandlerModules().find((m) => uri.includes(`"${logicalId(functionOf(m))}"`));
+  assert.ok(module, `integration ${integrationId} invokes no handler function`);
+  return module;
+}
+
+/** Every Allow statement of the IAM policies attached to a function's role. */
+function statementsOf(module: HandlerModule): Statement[] {
+  const role = functionOf(module).role;
+  assert.ok(role);
+  return Object.values(resources('AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${logicalId(role)}"`))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((statement) => statement.Effect === 'Allow');
+}
+const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
+
+describe('HTTP APIs', () => {
+  for (const site of sites) {
+    const api = stack.httpApis[site];
+    const routesOf = () => Object.values(resources('AWS::ApiGatewayV2::Route', { ApiId: ref(api.api) }));
+
+    it(`deploys on the ${site} site exactly the routes that list it, guarded as the table says`, () => {
+      const authorizerIds = Object.keys(resources('AWS::ApiGatewayV2::Authorizer', { ApiId: ref(api.api) }));
+      assert.equal(authorizerIds.length, 1);
+      const deployed = new Map(routesOf().map((route) => [route.Properties.RouteKey as string, route]));
+
+      for (const definition of httpRoutes) {
+        const route = deployed.get(`${definition.method} ${definition.path}`);
+        if (!definition.sites.includes(site)) {
+          assert.equal(route, undefined, `${definition.method} ${definition.path} is not published on ${site}`);
+          continue;
+        }
+        assert.ok(route, `${definition.method} ${definition.path} is missing on ${site}`);
+        assert.equal(handlerBehind(route), definition.handler);
+        if (definition.auth === 'ticket') {
+          assert.equal(route.Properties.AuthorizationType, 'CUSTOM');
+          assert.deepEqual(route.Properties.AuthorizerId, { Ref: authorizerIds[0] });
+        } else {
+          assert.equal(route.Properties.AuthorizationType, 'NONE');
+          assert.equal(route.Properties.AuthorizerId, undefined);
+        }
+      }
+      const published = httpRoutes.filter((definition) => definition.sites.includes(site));
+      assert.equal(deployed.size, published.length + 1, 'only the table’s routes and $default');
+    });
+
+    it(`sends requests no route matches on the ${site} site to the fallback handler`, () => {
+      const fallback = routesOf().find((route) => route.Properties.RouteKey === '$default');
+      assert.ok(fallback);
+      assert.equal(handlerBehind(fallback), httpFallback);
+      assert.equal(fallback.Properties.AuthorizationType, 'NONE');
+    });
+  }
+
+  it('runs the ticket authorizer on every request: simple responses, no cache, no identity source', () => {
+    const found = Object.values(resources('AWS::ApiGatewayV2::Authorizer', { AuthorizerPayloadFormatVersion: '2.0' }));
+    assert.equal(found.length, sites.length);
+    for (const authorizer of found) {
+      assert.equal(authorizer.Properties.AuthorizerResultTtlInSeconds, 0);
+      assert.equal(authorizer.Properties.EnableSimpleResponses, true);
+      assert.deepEqual(authorizer.Properties.IdentitySource, []);
+      assert.ok(JSON.stringify(authorizer.Properties.AuthorizerUri).includes(logicalId(functionOf(authorizers.http))));
+    }
+  });
+
+  it('integrates the HTTP handlers with payload format 2.0', () => {
+    for (const site of sites) {
+      const integrations = Object.values(
+        resources('AWS::ApiGatewayV2::Integration', { ApiId: ref(stack.httpApis[site].api) }),
+      );
+      assert.ok(integrations.length > 0);
+      for (const integration of integrations) assert.equal(integration.Properties.PayloadFormatVersion, '2.0');
+    }
+  });
+});
+
+describe('WebSocket APIs', () => {
+  for (const site of sites) {
+    it(`wires every route key on the ${site} site, with the authorizer on $connect only`, () => {
+      const api = stack.webSocketApis[site].api;
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        Name: `communicator-${site}-ws`,
+        ProtocolType: 'WEBSOCKET',
+        RouteSelectionExpression: '$request.body.action',
+      });
+      const [authorizerId, ...others] = Object.keys(
+        resources('AWS::ApiGatewayV2::Authorizer', { ApiId: ref(api) }),
+      );
+      assert.ok(authorizerId);
+      assert.equal(others.length, 0);
+      const deployed = Object.values(resources('AWS::ApiGatewayV2::Route', { ApiId: ref(api) }));
+      assert.deepEqual(
+        deployed.map((route) => route.Properties.RouteKey).sort(),
+        webSocketRoutes.map((route) => route.routeKey).sort(),
+      );
+      for (const definition of webSocketRoutes) {
+        const route = deployed.find((candidate) => candidate.Properties.RouteKey === definition.routeKey);
+        assert.ok(route);
+        assert.equal(handlerBehind(route), definition.handler);
+        if (definition.routeKey === '$connect') {
+          assert.equal(route.Properties.AuthorizationType, 'CUSTOM');
+          assert.deepEqual(route.Properties.AuthorizerId, { Ref: authorizerId });
+        } else {
+          assert.equal(route.Properties.AuthorizerId, undefined);
+          assert.notEqual(route.Properties.AuthorizationType, 'CUSTOM');
+        }
+      }
+    });
+  }
+
+  it('authorizes $connect with the WebSocket authorizer, from the Cookie header', () => {
+    const found = Object.values(resources('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST' })).filter(
+      (authorizer) => authorizer.Properties.AuthorizerPayloadFormatVersion === undefined,
+    );
+    assert.equal(found.length, sites.length);
+    for (const authorizer of found) {
+      assert.deepEqual(authorizer.Properties.IdentitySource, ['route.request.header.Cookie']);
+      assert.ok(
+        JSON.stringify(authorizer.Properties.AuthorizerUri).includes(logicalId(functionOf(authorizers.webSocket))),
+      );
+    }
+  });
+});
+
+describe('stages', () => {
+  it('names the site in the `site` stage variable of all four auto-deployed stages', () => {
+    for (const site of sites) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        ApiId: ref(stack.httpApis[site].api),
+        StageName: '$default',
+        AutoDeploy: true,
+        StageVariables: { site },
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        ApiId: ref(stack.webSocketApis[site].api),
+        StageName: 'ws',
+        AutoDeploy: true,
+        StageVariables: { site },
+      });
+    }
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 2 * sites.length);
+  });
+});
+
+describe('tables', () => {
+  it('creates every table as defined: keys, on-demand billing, TTL, indexes projecting all attributes', () => {
+    const deployed = Object.values(resources('AWS::DynamoDB::Table'));
+    assert.equal(deployed.length, Object.keys(tables).length);
+    for (const [key, definition] of Object.entries(tables)) {
+      const table = stack.node.findChild('Tables').node.findChild(key);
+      const properties = template.toJSON().Resources[logicalId(table)].Properties as Record<string, unknown>;
+      const keys = (partitionKey: string, sortKey?: string) => [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' }] : []),
+      ];
+      const sortKey = 'sortKey' in definition ? definition.sortKey : undefined;
+      assert.deepEqual(properties.KeySchema, keys(definition.partitionKey, sortKey), key);
+      assert.equal(properties.BillingMode, 'PAY_PER_REQUEST', key);
+      assert.deepEqual(properties.SSESpecification, { SSEEnabled: true }, key);
+      const ttl = 'ttlAttribute' in definition ? definition.ttlAttribute : undefined;
+      assert.deepEqual(
+        properties.TimeToLiveSpecification,
+        ttl ? { AttributeName: ttl, Enabled: true } : undefined,
+        key,
+      );
+      const indexes = 'indexes' in definition ? definition.indexes : [];
+      assert.deepEqual(
+        properties.GlobalSecondaryIndexes,
+        indexes.length === 0
+          ? undefined
+          : indexes.map((index) => ({
+              IndexName: index.name,
+              KeySchema: keys(index.partitionKey, 'sortKey' in index ? index.sortKey : undefined),
+              Projection: { ProjectionType: 'ALL' },
+            })),
+        key,
+      );
+    }
+  });
+
+  it('keeps users and contacts recoverable: point-in-time recovery, retained on delete', () => {
+    for (const key of Object.keys(tables)) {
+      const id = logicalId(stack.node.findChild('Tables').node.findChild(key));
+      const resource = template.toJSON().Resources[id] as Resource;
+      const durable = key === 'users' || key === 'contacts';
+      assert.equal(resource.DeletionPolicy, durable ? 'Retain' : 'Delete', key);
+      assert.deepEqual(
+        resource.Properties.PointInTimeRecoverySpecification,
+        { PointInTimeRecoveryEnabled: durable },
+        key,
+      );
+    }
+  });
+});
+
+describe('functions', () => {
+  it('deploys every handler module once as an arm64 Node.js 22 ESM bundle', () => {
+    assert.deepEqual([...stack.handlers.keys()].sort(), allHandlerModules().sort());
+    for (const module of allHandlerModules()) {
+      const properties = template.toJSON().Resources[logicalId(functionOf(module))].Properties;
+      assert.equal(properties.Runtime, 'nodejs22.x', module);
+      assert.deepEqual(properties.Architectures, ['arm64'], module);
+      assert.equal(properties.Handler, 'index.handler', module);
+    }
+  });
+
+  it('gives every handler each table name and the signing key secret in its environment', () => {
+    for (const module of allHandlerModules()) {
+      const variables = template.toJSON().Resources[logicalId(functionOf(module))].Properties.Environment
+        .Variables as Record<string, unknown>;
+      for (const definition of Object.values(tables)) assert.ok(variables[definition.envVar], `${module}: ${definition.envVar}`);
+      assert.ok(variables.SIGNING_KEY_SECRET_ARN, module);
+      assert.equal(variables.TICKET_LIFETIME_SECONDS, undefined, 'unset settings keep the handler defaults');
+      assert.equal(variables.LEGACY_URL, undefined);
+    }
+  });
+
+  it('keeps every handler log for a month', () => {
+    for (const module of allHandlerModules()) {
+      const logging = template.toJSON().Resources[logicalId(functionOf(module))].Properties.LoggingConfig;
+      const logGroup = template.toJSON().Resources[logging.LogGroup.Ref as string] as Resource;
+      assert.equal(logGroup.Properties.RetentionInDays, 30, module);
+    }
+  });
+
+  it('generates 64 characters of signing key material without punctuation', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+  });
+});
+
+describe('least privilege', () => {
+  it('grants no wildcard action anywhere and no dynamodb:* on the tables', () => {
+    for (const [id, policy] of Object.entries(resources('AWS::IAM::Policy'))) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+        for (const action of actionsOf(statement)) {
+          assert.notEqual(action, '*', id);
+          assert.notEqual(action, 'dynamodb:*', id);
+        }
+      }
+    }
+  });
+
+  it('lets only the handlers that read or write data reach the tables', () => {
+    const nothing = ['http/healthz', 'http/not-found'];
+    const pages = ['http/home', 'http/forms-page'];
+    for (const module of allHandlerModules()) {
+      const actions = statementsOf(module).flatMap(actionsOf);
+      const dataActions = actions.filter((action) => action.startsWith('dynamodb:'));
+      const readsKey = actions.includes('secretsmanager:GetSecretValue');
+      if (nothing.includes(module)) {
+        assert.deepEqual(actions, [], module);
+      } else if (pages.includes(module)) {
+        assert.deepEqual(dataActions, [], module);
+        assert.ok(readsKey, module);
+      } else {
+        assert.ok(dataActions.includes('dynamodb:PutItem') && dataActions.includes('dynamodb:Query'), module);
+        assert.ok(readsKey, module);
+      }
+      assert.ok(!actions.some((action) => action.startsWith('secretsmanager:Put')), module);
+    }
+  });
+
+  it('lets exactly the connection pushers manage connections, on both sites’ WebSocket APIs', () => {
+    for (const module of allHandlerModules()) {
+      const manage = statementsOf(module).filter((statement) =>
+        actionsOf(statement).includes('execute-api:ManageConnections'),
+      );
+      const resourcesText = JSON.stringify(manage.map((statement) => statement.Resource));
+      for (const site of sites) {
+        const apiId = logicalId(stack.webSocketApis[site].api);
+        assert.equal(resourcesText.includes(`"${apiId}"`), connectionPushers.includes(module), `${module} ${site}`);
+      }
+    }
+  });
+});
+
+describe('CloudFront', () => {
+  const behaviorsOf = (site: (typeof sites)[number]) => {
+    const id = logicalId(stack.distributions[site].distribution);
+    const config = template.toJSON().Resources[id].Properties.DistributionConfig as {
+      DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string; AllowedMethods: string[] };
+      CacheBehaviors: { PathPattern: string; TargetOriginId: string; ViewerProtocolPolicy: string }[];
+      Origins: { Id: string; DomainName: unknown; S3OriginConfig?: unknown }[];
+    };
+    const domainOf = (originId: string) =>
+      JSON.stringify(config.Origins.find((origin) => origin.Id === originId)?.DomainName);
+    return { config, domainOf };
+  };
+
+  for (const site of sites) {
+    it(`puts the ${site} site behind one distribution: /app/* from S3, /auth/* /api/* and the rest from the HTTP API, /ws to the WebSocket API`, () => {
+      const { config, domainOf } = behaviorsOf(site);
+      const httpApi = logicalId(stack.httpApis[site].api);
+      const webSocketApi = logicalId(stack.webSocketApis[site].api);
+      const byPath = new Map(config.CacheBehaviors.map((behavior) => [behavior.PathPattern, behavior]));
+      assert.deepEqual([...byPath.keys()].sort(), ['/api/*', '/app/*', '/auth/*', '/ws']);
+
+      assert.ok(domainOf(config.DefaultCacheBehavior.TargetOriginId).includes(`"${httpApi}"`));
+      assert.equal(config.DefaultCacheBehavior.AllowedMethods.length, 7);
+      assert.ok(domainOf(byPath.get('/auth/*')!.TargetOriginId).includes(`"${httpApi}"`));
+      assert.ok(domainOf(byPath.get('/api/*')!.TargetOriginId).includes(`"${httpApi}"`));
+      assert.ok(domainOf(byPath.get('/ws')!.TargetOriginId).includes(`"${webSocketApi}"`));
+      assert.ok(domainOf(byPath.get('/app/*')!.TargetOriginId).includes('RegionalDomainName'));
+      for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
+        assert.equal(behavior.ViewerProtocolPolicy, 'redirect-to-https');
+      }
+    });
+  }
+
+  it('never caches API responses and forwards every viewer header but Host', () => {
+    const cachingDisabled = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+    const allViewerExceptHost = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+    for (const site of sites) {
+      const { config } = behaviorsOf(site);
+      const apiBehaviors = [
+        config.DefaultCacheBehavior,
+        ...config.CacheBehaviors.filter((behavior) => behavior.PathPattern !== '/app/*'),
+      ] as unknown as { CachePolicyId: string; OriginRequestPolicyId: string }[];
+      for (const behavior of apiBehaviors) {
+        assert.equal(behavior.CachePolicyId, cachingDisabled);
+        assert.equal(behavior.OriginRequestPolicyId, allViewerExceptHost);
+      }
+    }
+  });
+
+  it('publishes each site’s URL as a stack output', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    for (const site of sites) {
+      const distribution = logicalId(stack.distributions[site].distribution);
+      assert.ok(
+        Object.values(outputs).some((output) => JSON.stringify(output.Value).includes(`"${distribution}"`)),
+        site,
+      );
+    }
+  });
+});
