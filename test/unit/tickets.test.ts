@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { frozenClock } from '../../functions/core/clock.ts';
+import type { DirectoryUser } from '../../functions/core/model.ts';
+import { signingKeysFromSecret } from '../../functions/core/tickets/keys.ts';
+import type { TicketRecord, TicketStore } from '../../functions/core/tickets/store.ts';
+import { Tickets, type TicketPolicy } from '../../functions/core/tickets/tickets.ts';
+
+/** Behaves like the DynamoDB store: `touch` only extends a ticket that still exists and has not expired. */
+class MemoryTicketStore implements TicketStore {
+  readonly records = new Map<string, TicketRecord>();
+
+  async put(record: TicketRecord): Promise<void> {
+    if (this.records.has(record.ticketId)) throw new Error(`ticket ${record.ticketId} already exists`);
+    this.records.set(record.ticketId, record);
+  }
+
+  async get(ticketId: string): Promise<TicketRecord | undefined> {
+    return this.records.get(ticketId);
+  }
+
+  async touch(ticket: TicketRecord, lastActivityAt: number, idleExpiresAt: number): Promise<void> {
+    const current = this.records.get(ticket.ticketId);
+    if (!current || current.expiresAt <= lastActivityAt) return;
+    this.records.set(ticket.ticketId, { ...current, lastActivityAt, idleExpiresAt });
+  }
+
+  async delete(ticketId: string): Promise<boolean> {
+    return this.records.delete(ticketId);
+  }
+}
+
+const secret = 'x'.repeat(40);
+const start = Date.UTC(2025, 0, 6, 9, 0, 0);
+const policy: TicketPolicy = { lifetimeSeconds: 8 * 3600, idleSeconds: 15 * 60 };
+const second = 1000;
+const minute = 60 * second;
+
+const alice: DirectoryUser = {
+  sipUri: 'sip:alice@contoso.com',
+  domain: 'CONTOSO',
+  username: 'alice',
+  displayName: 'Alice Ahn',
+  enabled: true,
+  enhancedPresence: true,
+  remoteAccess: true,
+};
+
+const refusedAsUnauthenticated = { name: 'AppError', code: 'unauthenticated' };
+
+function setup(options: { secret?: string; store?: MemoryTicketStore } = {}) {
+  const store = options.store ?? new MemoryTicketStore();
+  const clock = frozenClock(start);
+  const tickets = new Tickets(store, signingKeysFromSecret(options.secret ?? secret), clock, policy);
+  return { store, clock, tickets };
+}
+
+const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const decodePart = (part: string | undefined): Record<string, unknown> =>
+  JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+
+describe('tickets', () => {
+  describe('sites', () => {
+    test('accepts a ticket on the site it was issued for', async () => {
+      const { tickets } = setup();
+      const { token, record } = await tickets.issue(alice, 'external', 'forms');
+
+      const validated = await tickets.validate(token, 'external');
+
+      assert.equal(validated.ticketId, record.ticketId);
+      assert.equal(validated.sipUri, 'sip:alice@contoso.com');
+    });
+
+    test('refuses a ticket on the other site', async () => {
+      const { tickets } = setup();
+      const external = await tickets.issue(alice, 'external', 'forms');
+      const internal = await tickets.issue(alice, 'internal', 'forms');
+
+      await assert.rejects(tickets.validate(external.token, 'internal'), refusedAsUnauthenticated);
+      await assert.rejects(tickets.validate(internal.token, 'external'), refusedAsUnauthenticated);
+    });
+  });
+
+  describe('revocation and expiry', () => {
+    test('refuses a ticket whose record was revoked', async () => {
+      const { tickets } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+
+      const revoked = await tickets.revoke(record.ticketId);
+
+      assert.equal(revoked?.ticketId, record.ticketId);
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+      assert.equal(await tickets.current(record.ticketId), undefined);
+    });
+
+    test('refuses a ticket once its absolute lifetime has passed, even with steady activity', async () => {
+      const { tickets, clock } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+      // Stay active every 10 minutes so only the absolute lifetime can end the ticket.
+      for (let elapsed = 0; elapsed < policy.lifetimeSeconds * second - 10 * minute; elapsed += 10 * minute) {
+        clock.advance(10 * minute);
+        await tickets.recordActivity(await tickets.validate(token, 'internal'));
+      }
+      clock.advance(10 * minute - 1);
+      await tickets.validate(token, 'internal');
+
+      clock.advance(1);
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+    });
+
+    test('refuses a ticket once the idle timeout passes without activity', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      clock.advance(policy.idleSeconds * second - 1);
+      await tickets.validate(token, 'internal');
+
+      clock.advance(1);
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+      assert.equal(await tickets.current(record.ticketId), undefined);
+    });
+
+    test('activity pushes the idle expiry, so an active user stays signed in past the idle timeout', async () => {
+      const { tickets, clock } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+      clock.advance(10 * minute);
+      await tickets.recordActivity(await tickets.validate(token, 'internal'));
+
+      clock.advance(10 * minute);
+      const validated = await tickets.validate(token, 'internal');
+
+      assert.equal(validated.idleExpiresAt, start + 10 * minute + policy.idleSeconds * second);
+    });
+
+    test('activity within 30 seconds of the last write does not move the idle expiry', async () => {
+      const { tickets, clock, store } = setup();
+      const { record } = await tickets.issue(alice, 'internal', 'forms');
+      clock.advance(30 * second - 1);
+
+      await tickets.recordActivity(record);
+
+      assert.equal(store.records.get(record.ticketId)?.idleExpiresAt, record.idleExpiresAt);
+    });
+
+    test('activity never extends a ticket beyond its absolute expiry', async () => {
+      const { tickets, clock, store } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      for (let elapsed = 0; elapsed < policy.lifetimeSeconds * second - 5 * minute; elapsed += 5 * minute) {
+        clock.advance(5 * minute);
+        await tickets.recordActivity(await tickets.validate(token, 'internal'));
+      }
+
+      const stored = store.records.get(record.ticketId);
+
+      assert.equal(stored?.idleExpiresAt, record.expiresAt);
+      clock.advance(5 * minute);
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+    });
+  });
+
+  describe('forged and malformed tokens', () => {
+    test('refuses a token signed with another key, even when its record exists', async () => {
+      const store = new MemoryTicketStore();
+      const { tickets } = setup({ store });
+      const stranger = setup({ store, secret: 'y'.repeat(40) }).tickets;
+      const { token } = await stranger.issue(alice, 'internal', 'forms');
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+    });
+
+    test('refuses a token whose payload was changed after signing', async () => {
+      const { tickets } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+      const [header, payload, signature] = token.split('.');
+      const claims = decodePart(payload);
+      const extended = { ...claims, exp: Number(claims.exp) + 365 * 24 * 3600 };
+      const forged = [header, base64url(extended), signature].join('.');
+
+      await assert.rejects(tickets.validate(forged, 'internal'), refusedAsUnauthenticated);
+      assert.equal(await tickets.ticketIdOf(forged), undefined);
+    });
+
+    test('refuses an unsigned alg "none" token naming a live ticket', async () => {
+      const { tickets } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+      const claims = decodePart(token.split('.')[1]);
+      const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`;
+
+      await assert.rejects(tickets.validate(unsigned, 'internal'), refusedAsUnauthenticated);
+      assert.equal(await tickets.ticketIdOf(unsigned), undefined);
+    });
+
+    test('refuses garbage with unauthenticated and nothing else', async () => {
+      const { tickets } = setup();
+      const garbage = [
+        undefined,
+        '',
+        'abc',
+        'a.b.c',
+        '...',
+        'a.b',
+        `${base64url({ alg: 'EdDSA' })}.e30.`,
+        `${base64url('not an object')}.${base64url(null)}.AAAA`,
+        'x'.repeat(10_000),
+      ];
+
+      for (const token of garbage) {
+        await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated, `token ${token}`);
+      }
+    });
+  });
+
+  describe('ticket ids for sign-out', () => {
+    test('names the ticket of a valid token', async () => {
+      const { tickets } = setup();
+      const { token, record } = await tickets.issue(alice, 'external', 'forms');
+
+      assert.equal(await tickets.ticketIdOf(token), record.ticketId);
+    });
+
+    test('still names the ticket of an expired token, so sign-out can delete its record', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'external', 'forms');
+
+      clock.advance(policy.lifetimeSeconds * second + minute);
+
+      await assert.rejects(tickets.validate(token, 'external'), refusedAsUnauthenticated);
+      assert.equal(await tickets.ticketIdOf(token), record.ticketId);
+    });
+
+    test('names nothing for a token signed with another key or for garbage', async () => {
+      const { tickets } = setup();
+      const stranger = setup({ secret: 'y'.repeat(40) }).tickets;
+      const { token } = await stranger.issue(alice, 'external', 'forms');
+
+      assert.equal(await tickets.ticketIdOf(token), undefined);
+      assert.equal(await tickets.ticketIdOf(''), undefined);
+      assert.equal(await tickets.ticketIdOf('a.b.c'), undefined);
+    });
+  });
+
+  describe('signing keys', () => {
+    test('derives the same key id from the same secret and another from a different secret', () => {
+      const first = signingKeysFromSecret(secret);
+      const again = signingKeysFromSecret(secret);
+      const other = signingKeysFromSecret('z'.repeat(40));
+
+      assert.equal(first.kid, again.kid);
+      assert.notEqual(first.kid, other.kid);
+    });
+
+    test('ignores whitespace around the secret', () => {
+      assert.equal(signingKeysFromSecret(`  ${secret}\n`).kid, signingKeysFromSecret(secret).kid);
+    });
+
+    test('names the key in the token header', async () => {
+      const { tickets } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+
+      assert.deepEqual(decodePart(token.split('.')[0]), {
+        alg: 'EdDSA',
+        kid: signingKeysFromSecret(secret).kid,
+        typ: 'JWT',
+      });
+    });
+
+    test('refuses a secret shorter than 32 characters', () => {
+      assert.throws(() => signingKeysFromSecret('x'.repeat(31)), /too short/);
+      assert.throws(() => signingKeysFromSecret(`${' '.repeat(20)}${'x'.repeat(20)}`), /too short/);
+      assert.doesNotThrow(() => signingKeysFromSecret('x'.repeat(32)));
+    });
+  });
+});
