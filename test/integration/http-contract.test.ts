@@ -294,7 +294,8 @@ describe('sign-out', () => {
   });
 
   it('sends a browser to the sign-in page, with or without a ticket', async () => {
-    for (const headers of [{}, { cookie: await signIn(rt.internal, demo.bob) }]) {
+    const withTicket: Record<string, string> = { cookie: await signIn(rt.internal, demo.bob) };
+    for (const headers of [{}, withTicket]) {
       const response = await fetch(`${rt.internal}/auth/signout`, {
         method: 'POST',
         headers,

@@ -6,6 +6,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Availability } from '../model.ts';
+import { isConditionFailure } from '../storage/dynamo.ts';
 
 /** A user's chosen presence and whether any of their connections is live. */
 export interface PresenceRecord {
@@ -21,12 +22,18 @@ export interface PresenceStore {
   getMany(sipUris: readonly string[]): Promise<Map<string, PresenceRecord>>;
   /** Sets the chosen availability and note; answers the new record. */
   choose(sipUri: string, availability: Availability, note: string, now: number): Promise<PresenceRecord>;
-  /** Marks the user online or offline; answers the record before and after. */
-  setOnline(
-    sipUri: string,
-    online: boolean,
-    now: number,
-  ): Promise<{ before: PresenceRecord | undefined; after: PresenceRecord }>;
+  /** Marks the user online; answers the record before and after. */
+  markOnline(sipUri: string, now: number): Promise<PresenceChange>;
+  /**
+   * Marks the user offline unless they were marked online after `checkedAt` (a connection that
+   * arrived while their last one was leaving); answers undefined when that happened.
+   */
+  markOffline(sipUri: string, now: number, checkedAt: number): Promise<PresenceChange | undefined>;
+}
+
+export interface PresenceChange {
+  readonly before: PresenceRecord | undefined;
+  readonly after: PresenceRecord;
 }
 
 const batchGetLimit = 100;
@@ -93,19 +100,46 @@ export class DynamoPresenceStore implements PresenceStore {
     return withDefaults(sipUri, result.Attributes as PresenceRecord);
   }
 
-  async setOnline(sipUri: string, online: boolean, now: number) {
+  async markOnline(sipUri: string, now: number): Promise<PresenceChange> {
     const result = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { sipUri },
-        UpdateExpression: 'SET #o = :o, #t = :t',
-        ExpressionAttributeNames: { '#o': 'online', '#t': 'updatedAt' },
-        ExpressionAttributeValues: { ':o': online, ':t': now },
+        UpdateExpression: 'SET #o = :o, #s = :t, #t = :t',
+        ExpressionAttributeNames: { '#o': 'online', '#s': 'onlineSince', '#t': 'updatedAt' },
+        ExpressionAttributeValues: { ':o': true, ':t': now },
         ReturnValues: 'ALL_OLD',
       }),
     );
-    const before = result.Attributes ? withDefaults(sipUri, result.Attributes as PresenceRecord) : undefined;
-    const after = withDefaults(sipUri, { ...before, online, updatedAt: now });
-    return { before, after };
+    return this.change(sipUri, result.Attributes, { online: true, updatedAt: now });
+  }
+
+  async markOffline(sipUri: string, now: number, checkedAt: number): Promise<PresenceChange | undefined> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { sipUri },
+          UpdateExpression: 'SET #o = :o, #t = :t',
+          ConditionExpression: 'attribute_not_exists(#s) OR #s <= :checked',
+          ExpressionAttributeNames: { '#o': 'online', '#s': 'onlineSince', '#t': 'updatedAt' },
+          ExpressionAttributeValues: { ':o': false, ':t': now, ':checked': checkedAt },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return this.change(sipUri, result.Attributes, { online: false, updatedAt: now });
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private change(
+    sipUri: string,
+    old: Record<string, unknown> | undefined,
+    update: Pick<PresenceRecord, 'online' | 'updatedAt'>,
+  ): PresenceChange {
+    const before = old ? withDefaults(sipUri, old as Partial<PresenceRecord>) : undefined;
+    return { before, after: withDefaults(sipUri, { ...before, ...update }) };
   }
 }

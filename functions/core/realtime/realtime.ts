@@ -29,6 +29,9 @@ export interface Caller {
 
 export type SessionEndReason = 'signed_out' | 'expired';
 
+/** A connection this young may still be inside `$connect`, where API Gateway answers Gone. */
+const connectGraceMs = 10_000;
+
 /** How many connections are written to at once during a fan-out. */
 const fanOutConcurrency = 32;
 
@@ -83,7 +86,7 @@ export class Realtime {
       connectedAt: now,
       ttl: Math.floor(now / 1000) + connectionTtlSeconds,
     });
-    const { before, after } = await presence.setOnline(principal.sipUri, true, now);
+    const { before, after } = await presence.markOnline(principal.sipUri, now);
     // The new connection cannot be written to until `$connect` returns; its client asks for state.
     if (seenAvailability(before) !== seenAvailability(after)) {
       await this.publish(principal.sipUri, after, connection.connectionId);
@@ -219,7 +222,8 @@ export class Realtime {
     await forEachLimited(live, fanOutConcurrency, async (connection) => {
       if ((await this.deps.notifier.send(connection, frame)) === 'sent') {
         delivered++;
-      } else {
+      } else if (this.deps.clock.now() - connection.connectedAt > connectGraceMs) {
+        // Gone for good (a connection still inside `$connect` also answers Gone, so young ones stay).
         await this.deps.connections.remove(connection.sipUri, connection.connectionId);
         pruned = true;
       }
@@ -251,9 +255,12 @@ export class Realtime {
 
   /** Marks a user offline once no connection of theirs is left, and says so to their watchers. */
   private async settleOnline(sipUri: string): Promise<void> {
+    const checkedAt = this.deps.clock.now();
     const remaining: ConnectionRecord[] = await this.deps.connections.listByUser(sipUri);
     if (remaining.length > 0) return;
-    const { before, after } = await this.deps.presence.setOnline(sipUri, false, this.deps.clock.now());
-    if (seenAvailability(before) !== seenAvailability(after)) await this.publish(sipUri, after);
+    const change = await this.deps.presence.markOffline(sipUri, this.deps.clock.now(), checkedAt);
+    if (change && seenAvailability(change.before) !== seenAvailability(change.after)) {
+      await this.publish(sipUri, change.after);
+    }
   }
 }
