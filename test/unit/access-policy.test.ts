@@ -29,14 +29,14 @@ function refusal(...args: Parameters<typeof assertAccess>): AppError | undefined
   }
 }
 
-describe('access policy', () => {
-  test('lets a fully enabled user in on both sites', () => {
+void describe('access policy', () => {
+  void test('lets a fully enabled user in on both sites', () => {
     for (const site of ['internal', 'external'] as const) {
       assert.doesNotThrow(() => assertAccess(user(), { site, legacyUrl: undefined }));
     }
   });
 
-  test('refuses a disabled user with user_disabled, even on the internal site', () => {
+  void test('refuses a disabled user with user_disabled, even on the internal site', () => {
     for (const site of ['internal', 'external'] as const) {
       const err = refusal(user({ enabled: false }), { site, legacyUrl });
 
@@ -46,34 +46,34 @@ describe('access policy', () => {
     }
   });
 
-  test('refuses a user without remote access on the external site with remote_access_denied', () => {
+  void test('refuses a user without remote access on the external site with remote_access_denied', () => {
     const err = refusal(user({ remoteAccess: false }), { site: 'external', legacyUrl: undefined });
 
     assert.equal(err?.code, 'remote_access_denied');
     assert.equal(err?.status, 403);
   });
 
-  test('lets a user without remote access in on the internal site', () => {
+  void test('lets a user without remote access in on the internal site', () => {
     const err = refusal(user({ remoteAccess: false }), { site: 'internal', legacyUrl: undefined });
 
     assert.equal(err, undefined);
   });
 
-  test('refuses a user without enhanced presence and points them to the legacy client when one is set', () => {
+  void test('refuses a user without enhanced presence and points them to the legacy client when one is set', () => {
     const err = refusal(user({ enhancedPresence: false }), { site: 'internal', legacyUrl });
 
     assert.equal(err?.code, 'enhanced_presence_required');
     assert.deepEqual(err?.details, { location: legacyUrl });
   });
 
-  test('refuses a user without enhanced presence with no redirect when no legacy client is set', () => {
+  void test('refuses a user without enhanced presence with no redirect when no legacy client is set', () => {
     const err = refusal(user({ enhancedPresence: false }), { site: 'external', legacyUrl: undefined });
 
     assert.equal(err?.code, 'enhanced_presence_required');
     assert.deepEqual(err?.details, {});
   });
 
-  test('reports a disabled account before a missing remote-access right', () => {
+  void test('reports a disabled account before a missing remote-access right', () => {
     const err = refusal(user({ enabled: false, remoteAccess: false, enhancedPresence: false }), {
       site: 'external',
       legacyUrl,
@@ -82,7 +82,7 @@ describe('access policy', () => {
     assert.equal(err?.code, 'user_disabled');
   });
 
-  test('reports a missing remote-access right before missing enhanced presence', () => {
+  void test('reports a missing remote-access right before missing enhanced presence', () => {
     const err = refusal(user({ remoteAccess: false, enhancedPresence: false }), {
       site: 'external',
       legacyUrl,

@@ -12,9 +12,9 @@ function assertRefused(body: string | undefined, code: ErrorCode): void {
   assert.throws(() => parseClientFrame(body), { name: 'AppError', code }, `expected ${code} for ${body}`);
 }
 
-describe('client frames', () => {
-  describe('accepted frames', () => {
-    test('parses presence.set with and without a note', () => {
+void describe('client frames', () => {
+  void describe('accepted frames', () => {
+    void test('parses presence.set with and without a note', () => {
       assert.deepEqual(
         parseClientFrame(frame({ action: 'presence.set', availability: 'busy', note: 'in a call' })),
         {
@@ -30,12 +30,12 @@ describe('client frames', () => {
       });
     });
 
-    test('parses contacts.list and ping', () => {
+    void test('parses contacts.list and ping', () => {
       assert.deepEqual(parseClientFrame(frame({ action: 'contacts.list' })), { action: 'contacts.list' });
       assert.deepEqual(parseClientFrame(frame({ action: 'ping' })), { action: 'ping' });
     });
 
-    test('parses contacts.add and contacts.remove', () => {
+    void test('parses contacts.add and contacts.remove', () => {
       for (const action of ['contacts.add', 'contacts.remove'] as const) {
         assert.deepEqual(parseClientFrame(frame({ action, sipUri: 'sip:bob@contoso.com' })), {
           action,
@@ -44,7 +44,7 @@ describe('client frames', () => {
       }
     });
 
-    test('parses im.send', () => {
+    void test('parses im.send', () => {
       assert.deepEqual(parseClientFrame(imSend()), {
         action: 'im.send',
         to: 'sip:bob@contoso.com',
@@ -53,7 +53,7 @@ describe('client frames', () => {
       });
     });
 
-    test('lower-cases and trims the SIP URIs a client names', () => {
+    void test('lower-cases and trims the SIP URIs a client names', () => {
       const added = parseClientFrame(frame({ action: 'contacts.add', sipUri: '  SIP:Bob@Contoso.COM ' }));
       const sent = parseClientFrame(imSend({ to: ' sip:BOB@contoso.com\t' }));
 
@@ -62,8 +62,8 @@ describe('client frames', () => {
     });
   });
 
-  describe('malformed frames', () => {
-    test('refuses a frame that is not a JSON object with bad_request', () => {
+  void describe('malformed frames', () => {
+    void test('refuses a frame that is not a JSON object with bad_request', () => {
       for (const body of [
         undefined,
         '',
@@ -79,32 +79,32 @@ describe('client frames', () => {
       }
     });
 
-    test('refuses a frame without an action with bad_request', () => {
+    void test('refuses a frame without an action with bad_request', () => {
       assertRefused(frame({}), 'bad_request');
       assertRefused(frame({ availability: 'busy' }), 'bad_request');
     });
 
-    test('refuses an action it does not know with unknown_action', () => {
+    void test('refuses an action it does not know with unknown_action', () => {
       assertRefused(frame({ action: 'presence.get' }), 'unknown_action');
       assertRefused(frame({ action: 42 }), 'unknown_action');
     });
 
-    test('refuses an availability that is not one of the published ones', () => {
+    void test('refuses an availability that is not one of the published ones', () => {
       for (const availability of [undefined, 'offline', 'Busy', '', 3]) {
         assertRefused(frame({ action: 'presence.set', availability }), 'bad_request');
       }
     });
 
-    test('refuses a note that is not text', () => {
+    void test('refuses a note that is not text', () => {
       assertRefused(frame({ action: 'presence.set', availability: 'away', note: 7 }), 'bad_request');
     });
 
-    test('refuses contacts.add without a SIP URI', () => {
+    void test('refuses contacts.add without a SIP URI', () => {
       assertRefused(frame({ action: 'contacts.add' }), 'bad_request');
       assertRefused(frame({ action: 'contacts.add', sipUri: 'bob@contoso.com' }), 'bad_request');
     });
 
-    test('refuses im.send without a recipient or with one that is not a SIP URI', () => {
+    void test('refuses im.send without a recipient or with one that is not a SIP URI', () => {
       assertRefused(imSend({ to: undefined }), 'bad_request');
       for (const to of [
         '',
@@ -118,27 +118,27 @@ describe('client frames', () => {
       }
     });
 
-    test('refuses im.send with empty or blank text', () => {
+    void test('refuses im.send with empty or blank text', () => {
       assertRefused(imSend({ text: undefined }), 'bad_request');
       assertRefused(imSend({ text: '' }), 'bad_request');
       assertRefused(imSend({ text: ' \n\t ' }), 'bad_request');
     });
 
-    test('refuses im.send without a client message id', () => {
+    void test('refuses im.send without a client message id', () => {
       assertRefused(imSend({ clientMessageId: undefined }), 'bad_request');
       assertRefused(imSend({ clientMessageId: '' }), 'bad_request');
     });
   });
 
-  describe('length limits', () => {
-    test('accepts a message of 4000 characters and refuses 4001 with text_too_long', () => {
+  void describe('length limits', () => {
+    void test('accepts a message of 4000 characters and refuses 4001 with text_too_long', () => {
       const accepted = parseClientFrame(imSend({ text: 'a'.repeat(4000) }));
 
       assert.equal(accepted.action === 'im.send' && accepted.text.length, 4000);
       assertRefused(imSend({ text: 'a'.repeat(4001) }), 'text_too_long');
     });
 
-    test('accepts a note of 500 characters and refuses 501 with text_too_long', () => {
+    void test('accepts a note of 500 characters and refuses 501 with text_too_long', () => {
       const accepted = parseClientFrame(
         frame({ action: 'presence.set', availability: 'away', note: 'n'.repeat(500) }),
       );

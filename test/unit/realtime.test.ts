@@ -12,38 +12,38 @@ const presence = (availability: Availability, online: boolean): PresenceRecord =
   updatedAt: 0,
 });
 
-describe('what watchers see', () => {
-  test('shows a user nobody has seen yet as offline', () => {
+void describe('what watchers see', () => {
+  void test('shows a user nobody has seen yet as offline', () => {
     assert.equal(seenAvailability(undefined), 'offline');
   });
 
-  test('shows a user with no live connection as offline, whatever they chose', () => {
+  void test('shows a user with no live connection as offline, whatever they chose', () => {
     for (const availability of availabilities) {
       assert.equal(seenAvailability(presence(availability, false)), 'offline');
     }
   });
 
-  test('shows a connected user who appears offline as offline', () => {
+  void test('shows a connected user who appears offline as offline', () => {
     assert.equal(seenAvailability(presence('appear-offline', true)), 'offline');
   });
 
-  test('shows a connected user the availability they chose', () => {
+  void test('shows a connected user the availability they chose', () => {
     for (const availability of availabilities.filter((a) => a !== 'appear-offline')) {
       assert.equal(seenAvailability(presence(availability, true)), availability);
     }
   });
 });
 
-describe('conversation ids', () => {
+void describe('conversation ids', () => {
   const alice = 'sip:alice@contoso.com';
   const bob = 'sip:bob@contoso.com';
   const carol = 'sip:carol@contoso.com';
 
-  test('gives both people of a pair the same conversation, whoever writes first', () => {
+  void test('gives both people of a pair the same conversation, whoever writes first', () => {
     assert.equal(conversationIdOf(alice, bob), conversationIdOf(bob, alice));
   });
 
-  test('gives every pair its own conversation', () => {
+  void test('gives every pair its own conversation', () => {
     const ids = [
       conversationIdOf(alice, bob),
       conversationIdOf(alice, carol),
@@ -54,7 +54,7 @@ describe('conversation ids', () => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
-  test('keeps the id short and safe for URLs and keys', () => {
+  void test('keeps the id short and safe for URLs and keys', () => {
     assert.match(conversationIdOf(alice, bob), /^[A-Za-z0-9_-]{22}$/);
   });
 });

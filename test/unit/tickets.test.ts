@@ -59,9 +59,9 @@ const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value))
 const decodePart = (part: string | undefined): Record<string, unknown> =>
   JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 
-describe('tickets', () => {
-  describe('sites', () => {
-    test('accepts a ticket on the site it was issued for', async () => {
+void describe('tickets', () => {
+  void describe('sites', () => {
+    void test('accepts a ticket on the site it was issued for', async () => {
       const { tickets } = setup();
       const { token, record } = await tickets.issue(alice, 'external', 'forms');
 
@@ -71,7 +71,7 @@ describe('tickets', () => {
       assert.equal(validated.sipUri, 'sip:alice@contoso.com');
     });
 
-    test('refuses a ticket on the other site', async () => {
+    void test('refuses a ticket on the other site', async () => {
       const { tickets } = setup();
       const external = await tickets.issue(alice, 'external', 'forms');
       const internal = await tickets.issue(alice, 'internal', 'forms');
@@ -81,8 +81,8 @@ describe('tickets', () => {
     });
   });
 
-  describe('revocation and expiry', () => {
-    test('refuses a ticket whose record was revoked', async () => {
+  void describe('revocation and expiry', () => {
+    void test('refuses a ticket whose record was revoked', async () => {
       const { tickets } = setup();
       const { token, record } = await tickets.issue(alice, 'internal', 'forms');
 
@@ -93,7 +93,7 @@ describe('tickets', () => {
       assert.equal(await tickets.current(record.ticketId), undefined);
     });
 
-    test('refuses a ticket once its absolute lifetime has passed, even with steady activity', async () => {
+    void test('refuses a ticket once its absolute lifetime has passed, even with steady activity', async () => {
       const { tickets, clock } = setup();
       const { token } = await tickets.issue(alice, 'internal', 'forms');
       // Stay active every 10 minutes so only the absolute lifetime can end the ticket.
@@ -109,7 +109,7 @@ describe('tickets', () => {
       await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
     });
 
-    test('refuses a ticket once the idle timeout passes without activity', async () => {
+    void test('refuses a ticket once the idle timeout passes without activity', async () => {
       const { tickets, clock } = setup();
       const { token, record } = await tickets.issue(alice, 'internal', 'forms');
       clock.advance(policy.idleSeconds * second - 1);
@@ -121,7 +121,7 @@ describe('tickets', () => {
       assert.equal(await tickets.current(record.ticketId), undefined);
     });
 
-    test('activity pushes the idle expiry, so an active user stays signed in past the idle timeout', async () => {
+    void test('activity pushes the idle expiry, so an active user stays signed in past the idle timeout', async () => {
       const { tickets, clock } = setup();
       const { token } = await tickets.issue(alice, 'internal', 'forms');
       clock.advance(10 * minute);
@@ -133,7 +133,7 @@ describe('tickets', () => {
       assert.equal(validated.idleExpiresAt, start + 10 * minute + policy.idleSeconds * second);
     });
 
-    test('activity within 30 seconds of the last write does not move the idle expiry', async () => {
+    void test('activity within 30 seconds of the last write does not move the idle expiry', async () => {
       const { tickets, clock, store } = setup();
       const { record } = await tickets.issue(alice, 'internal', 'forms');
       clock.advance(30 * second - 1);
@@ -143,7 +143,7 @@ describe('tickets', () => {
       assert.equal(store.records.get(record.ticketId)?.idleExpiresAt, record.idleExpiresAt);
     });
 
-    test('activity never extends a ticket beyond its absolute expiry', async () => {
+    void test('activity never extends a ticket beyond its absolute expiry', async () => {
       const { tickets, clock, store } = setup();
       const { token, record } = await tickets.issue(alice, 'internal', 'forms');
       for (let elapsed = 0; elapsed < policy.lifetimeSeconds * second - 5 * minute; elapsed += 5 * minute) {
@@ -159,8 +159,8 @@ describe('tickets', () => {
     });
   });
 
-  describe('forged and malformed tokens', () => {
-    test('refuses a token signed with another key, even when its record exists', async () => {
+  void describe('forged and malformed tokens', () => {
+    void test('refuses a token signed with another key, even when its record exists', async () => {
       const store = new MemoryTicketStore();
       const { tickets } = setup({ store });
       const stranger = setup({ store, secret: 'y'.repeat(40) }).tickets;
@@ -169,7 +169,7 @@ describe('tickets', () => {
       await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
     });
 
-    test('refuses a token whose payload was changed after signing', async () => {
+    void test('refuses a token whose payload was changed after signing', async () => {
       const { tickets } = setup();
       const { token } = await tickets.issue(alice, 'internal', 'forms');
       const [header, payload, signature] = token.split('.');
@@ -181,7 +181,7 @@ describe('tickets', () => {
       assert.equal(await tickets.ticketIdOf(forged), undefined);
     });
 
-    test('refuses an unsigned alg "none" token naming a live ticket', async () => {
+    void test('refuses an unsigned alg "none" token naming a live ticket', async () => {
       const { tickets } = setup();
       const { token } = await tickets.issue(alice, 'internal', 'forms');
       const claims = decodePart(token.split('.')[1]);
@@ -191,7 +191,7 @@ describe('tickets', () => {
       assert.equal(await tickets.ticketIdOf(unsigned), undefined);
     });
 
-    test('refuses garbage with unauthenticated and nothing else', async () => {
+    void test('refuses garbage with unauthenticated and nothing else', async () => {
       const { tickets } = setup();
       const garbage = [
         undefined,
@@ -211,15 +211,15 @@ describe('tickets', () => {
     });
   });
 
-  describe('ticket ids for sign-out', () => {
-    test('names the ticket of a valid token', async () => {
+  void describe('ticket ids for sign-out', () => {
+    void test('names the ticket of a valid token', async () => {
       const { tickets } = setup();
       const { token, record } = await tickets.issue(alice, 'external', 'forms');
 
       assert.equal(await tickets.ticketIdOf(token), record.ticketId);
     });
 
-    test('still names the ticket of an expired token, so sign-out can delete its record', async () => {
+    void test('still names the ticket of an expired token, so sign-out can delete its record', async () => {
       const { tickets, clock } = setup();
       const { token, record } = await tickets.issue(alice, 'external', 'forms');
 
@@ -229,7 +229,7 @@ describe('tickets', () => {
       assert.equal(await tickets.ticketIdOf(token), record.ticketId);
     });
 
-    test('names nothing for a token signed with another key or for garbage', async () => {
+    void test('names nothing for a token signed with another key or for garbage', async () => {
       const { tickets } = setup();
       const stranger = setup({ secret: 'y'.repeat(40) }).tickets;
       const { token } = await stranger.issue(alice, 'external', 'forms');
@@ -240,8 +240,8 @@ describe('tickets', () => {
     });
   });
 
-  describe('signing keys', () => {
-    test('derives the same key id from the same secret and another from a different secret', () => {
+  void describe('signing keys', () => {
+    void test('derives the same key id from the same secret and another from a different secret', () => {
       const first = signingKeysFromSecret(secret);
       const again = signingKeysFromSecret(secret);
       const other = signingKeysFromSecret('z'.repeat(40));
@@ -250,11 +250,11 @@ describe('tickets', () => {
       assert.notEqual(first.kid, other.kid);
     });
 
-    test('ignores whitespace around the secret', () => {
+    void test('ignores whitespace around the secret', () => {
       assert.equal(signingKeysFromSecret(`  ${secret}\n`).kid, signingKeysFromSecret(secret).kid);
     });
 
-    test('names the key in the token header', async () => {
+    void test('names the key in the token header', async () => {
       const { tickets } = setup();
       const { token } = await tickets.issue(alice, 'internal', 'forms');
 
@@ -265,7 +265,7 @@ describe('tickets', () => {
       });
     });
 
-    test('refuses a secret shorter than 32 characters', () => {
+    void test('refuses a secret shorter than 32 characters', () => {
       assert.throws(() => signingKeysFromSecret('x'.repeat(31)), /too short/);
       assert.throws(() => signingKeysFromSecret(`${' '.repeat(20)}${'x'.repeat(20)}`), /too short/);
       assert.doesNotThrow(() => signingKeysFromSecret('x'.repeat(32)));
