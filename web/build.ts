@@ -1,0 +1,35 @@
+/**
+ * Builds the browser client: copies `web/public/` and bundles `web/src/app.ts` into `app/app.js`.
+ * Run directly with `npx tsx web/build.ts` to build into `web/dist/`.
+ */
+import { build } from 'esbuild';
+import { cp, mkdir } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+
+const webDir = path.dirname(fileURLToPath(import.meta.url));
+
+/** Where the built client goes unless told otherwise. */
+export const defaultOutDir = path.join(webDir, 'dist');
+
+/** Builds the client into `outDir` (overwriting files of the same name) and answers `outDir`. */
+export async function buildWeb(outDir: string = defaultOutDir): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  await cp(path.join(webDir, 'public'), outDir, { recursive: true });
+  await build({
+    entryPoints: [path.join(webDir, 'src', 'app.ts')],
+    outfile: path.join(outDir, 'app', 'app.js'),
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return outDir;
+}
+
+const runDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (runDirectly) console.log(await buildWeb());
