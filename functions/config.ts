@@ -1,3 +1,4 @@
+import type { RegulationPolicy } from './core/regulation/regulator.ts';
 import { tables, type TableKey, type TableNames } from './core/storage/tables.ts';
 
 /** Settings the handlers read once per cold start; a missing required one fails at start. */
@@ -11,6 +12,7 @@ export interface Settings {
   readonly ticketIdleSeconds: number;
   /** Users without enhanced presence are redirected here; unset = refused. */
   readonly legacyUrl: string | undefined;
+  readonly regulation: RegulationPolicy;
   /** `@connections` endpoint override (the local gateway); on AWS derived from the request. */
   readonly connectionsEndpoint: string | undefined;
 }
@@ -18,6 +20,7 @@ export interface Settings {
 export const defaults = {
   ticketLifetimeSeconds: 8 * 60 * 60,
   ticketIdleSeconds: 30 * 60,
+  regulation: { maxFailures: 5, maxFailuresPerAddress: 20, findTimeSeconds: 120, banTimeSeconds: 300 },
 } as const;
 
 export class ConfigError extends Error {
@@ -62,6 +65,16 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     ticketLifetimeSeconds: positiveInt(env, 'TICKET_LIFETIME_SECONDS', defaults.ticketLifetimeSeconds),
     ticketIdleSeconds: positiveInt(env, 'TICKET_IDLE_SECONDS', defaults.ticketIdleSeconds),
     legacyUrl: optionalUrl(env, 'LEGACY_URL'),
+    regulation: {
+      maxFailures: positiveInt(env, 'REGULATION_MAX_FAILURES', defaults.regulation.maxFailures),
+      maxFailuresPerAddress: positiveInt(
+        env,
+        'REGULATION_MAX_FAILURES_PER_ADDRESS',
+        defaults.regulation.maxFailuresPerAddress,
+      ),
+      findTimeSeconds: positiveInt(env, 'REGULATION_FIND_TIME_SECONDS', defaults.regulation.findTimeSeconds),
+      banTimeSeconds: positiveInt(env, 'REGULATION_BAN_TIME_SECONDS', defaults.regulation.banTimeSeconds),
+    },
     connectionsEndpoint: optionalUrl(env, 'CONNECTIONS_ENDPOINT'),
   };
 }

@@ -8,6 +8,8 @@ import { DynamoContactStore } from './core/realtime/contacts-store.ts';
 import { ApiGatewayNotifier } from './core/realtime/notifier.ts';
 import { DynamoPresenceStore } from './core/realtime/presence-store.ts';
 import { Realtime } from './core/realtime/realtime.ts';
+import { DynamoFailureStore } from './core/regulation/failures-store.ts';
+import { Regulator } from './core/regulation/regulator.ts';
 import { createDocumentClient } from './core/storage/dynamo.ts';
 import { signingKeysFromSecret, type SigningKeys } from './core/tickets/keys.ts';
 import { DynamoTicketStore } from './core/tickets/store.ts';
@@ -20,6 +22,7 @@ export interface Deps {
   readonly directory: DirectoryStore;
   readonly tickets: Tickets;
   readonly realtime: Realtime;
+  readonly regulator: Regulator;
 }
 
 async function loadSigningKeys(source: Settings['signingKey']): Promise<SigningKeys> {
@@ -52,7 +55,12 @@ export async function buildDeps(settings: Settings, clock: Clock = systemClock):
     contacts: new DynamoContactStore(db, tableNames.contacts),
     notifier: new ApiGatewayNotifier(settings.connectionsEndpoint),
   });
-  return { settings, clock, directory, tickets, realtime };
+  const regulator = new Regulator(
+    new DynamoFailureStore(db, tableNames.signInFailures),
+    clock,
+    settings.regulation,
+  );
+  return { settings, clock, directory, tickets, realtime, regulator };
 }
 
 let cached: Promise<Deps> | undefined;

@@ -21,11 +21,7 @@ try {
     dataDir: env.DATA_DIR || '.data',
     seedPath: env.DIRECTORY_SEED || undefined,
     trustedProxies: env.TRUSTED_PROXIES,
-    handlerSettings: {
-      LEGACY_URL: env.LEGACY_URL,
-      TICKET_LIFETIME_SECONDS: env.TICKET_LIFETIME_SECONDS,
-      TICKET_IDLE_SECONDS: env.TICKET_IDLE_SECONDS,
-    },
+    // Handler settings (LEGACY_URL, TICKET_*, REGULATION_*) are read from this environment, as on Lambda.
   });
   console.log(`Web Communicator is running.
   internal site: ${runtime.internalUrl}/

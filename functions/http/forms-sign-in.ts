@@ -24,9 +24,14 @@ export const handler = publicRoute(async (event, deps) => {
       sipUri: optionalStringField(fields, 'sipUri', 256),
     };
     const { user, ticket } = await signInWithForms(
-      { directory: deps.directory, tickets: deps.tickets, legacyUrl: deps.settings.legacyUrl },
+      {
+        directory: deps.directory,
+        tickets: deps.tickets,
+        regulator: deps.regulator,
+        legacyUrl: deps.settings.legacyUrl,
+      },
       credentials,
-      { site, secureTransport: isSecureTransport(event) },
+      { site, secureTransport: isSecureTransport(event), sourceAddress: event.requestContext.http.sourceIp },
     );
     const cookies = [setTicketCookie(site, ticket.token)];
     if (kind === 'form') return redirect(clientAppPath, { cookies });
@@ -41,7 +46,11 @@ export const handler = publicRoute(async (event, deps) => {
   } catch (err) {
     if (!isAppError(err)) throw err;
     const legacy = err.code === 'enhanced_presence_required' ? err.details.location : undefined;
-    if (legacy) return redirect(legacy, kind === 'json' ? { body: errorResult(err).body } : {});
+    if (legacy && kind === 'form') return redirect(legacy);
+    if (legacy) {
+      const refusal = errorResult(err);
+      return { ...refusal, statusCode: 303, headers: { ...refusal.headers, location: legacy } };
+    }
     if (kind === 'json') throw err;
     return formPage(err, fields);
   }

@@ -2,6 +2,7 @@ import { AppError } from '../errors.ts';
 import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
 import { verifyPassword } from '../directory/passwords.ts';
 import { assertAccess } from '../policy/access.ts';
+import type { Regulator } from '../regulation/regulator.ts';
 import type { DirectoryUser, Site } from '../model.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
 
@@ -18,11 +19,14 @@ export interface SignInContext {
   readonly site: Site;
   /** HTTPS, or loopback (a developer's own machine). */
   readonly secureTransport: boolean;
+  /** The client's address as the gateway saw it, for brute-force regulation. */
+  readonly sourceAddress: string;
 }
 
 export interface FormsSignInDeps {
   readonly directory: DirectoryStore;
   readonly tickets: Tickets;
+  readonly regulator: Regulator;
   readonly legacyUrl: string | undefined;
 }
 
@@ -34,7 +38,8 @@ export interface SignedIn {
 /**
  * Forms sign-in: checks the domain, user name and password, then the authorization policy in the
  * original's order (SIP URI, enabled, remote access, enhanced presence), then mints a ticket.
- * Unknown users and wrong passwords get one answer, after the same password-hashing work.
+ * Unknown users and wrong passwords get one answer, after the same password-hashing work; repeated
+ * failures lock the account name and the source address for a while (`too_many_attempts`).
  */
 export async function signInWithForms(
   deps: FormsSignInDeps,
@@ -44,9 +49,15 @@ export async function signInWithForms(
   if (!context.secureTransport) {
     throw new AppError('https_required', 'Sign in over HTTPS: credentials are never accepted in the clear.');
   }
+  const regulated = {
+    account: `${credentials.domain}\\${credentials.username}`,
+    sourceAddress: context.sourceAddress,
+  };
+  await deps.regulator.assertAllowed(regulated);
   const account = await deps.directory.findByAccount(credentials.domain, credentials.username);
   const passwordOk = await verifyPassword(credentials.password, account?.passwordHash);
   if (!account || !passwordOk) {
+    await deps.regulator.recordFailure(regulated);
     throw new AppError('invalid_credentials', 'The domain, user name or password is not correct.');
   }
   if (credentials.sipUri !== undefined && normalizeSipUri(credentials.sipUri) !== account.sipUri) {

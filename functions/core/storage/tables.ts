@@ -33,6 +33,7 @@ export const tables = {
     ttlAttribute: 'ttl',
   },
   presence: { envVar: 'PRESENCE_TABLE', partitionKey: 'sipUri' },
+  signInFailures: { envVar: 'SIGNIN_FAILURES_TABLE', partitionKey: 'key', ttlAttribute: 'ttl' },
   contacts: {
     envVar: 'CONTACTS_TABLE',
     partitionKey: 'owner',
