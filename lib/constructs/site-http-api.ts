@@ -71,7 +71,8 @@ export class SiteHttpApi extends Construct {
     };
 
     for (const route of props.routes) {
-      const authorizer: IHttpRouteAuthorizer | undefined = route.auth === 'ticket' ? ticketAuthorizer : undefined;
+      const authorizer: IHttpRouteAuthorizer | undefined =
+        route.auth === 'ticket' ? ticketAuthorizer : undefined;
       this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],

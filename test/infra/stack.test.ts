@@ -17,17 +17,21 @@ import {
   type HandlerModule,
 } from '../../functions/routes.ts';
 import { CommunicatorStack } from '../../lib/communicator-stack.ts';
-import { connectionPushers } from '../../lib/handler-access.ts';
 
 // One synthesis (it bundles every handler with esbuild) shared by every test below, with the same
-// feature flags `cdk synth` uses and a stand-in for the built web client.
+// feature flags `cdk synth` uses and a stand-in for the built web client. The built-in rule check
+// (about ten seconds of WebAssembly) is left to `cdk synth`, which runs it on the same template.
 const webDist = mkdtempSync(join(tmpdir(), 'communicator-web-'));
 mkdirSync(join(webDist, 'app'));
 writeFileSync(join(webDist, 'app', 'index.html'), '<!doctype html>');
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
 };
-const app = new App({ context: cdkJson.context, outdir: mkdtempSync(join(tmpdir(), 'communicator-cdk-')) });
+const app = new App({
+  context: cdkJson.context,
+  outdir: mkdtempSync(join(tmpdir(), 'communicator-cdk-')),
+  builtinCloudFormationValidation: false,
+});
 const stack = new CommunicatorStack(app, 'Communicator', {
   webAssetPath: webDist,
   env: { account: '111111111111', region: 'eu-west-1' },
@@ -90,12 +94,12 @@ function statementsOf(module: HandlerModule): Statement[] {
 }
 const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
 
-describe('HTTP APIs', () => {
+void describe('HTTP APIs', () => {
   for (const site of sites) {
     const api = stack.httpApis[site];
     const routesOf = () => Object.values(resources('AWS::ApiGatewayV2::Route', { ApiId: ref(api.api) }));
 
-    it(`deploys on the ${site} site exactly the routes that list it, guarded as the table says`, () => {
+    void it(`deploys on the ${site} site exactly the routes that list it, guarded as the table says`, () => {
       const authorizerIds = Object.keys(resources('AWS::ApiGatewayV2::Authorizer', { ApiId: ref(api.api) }));
       assert.equal(authorizerIds.length, 1);
       const deployed = new Map(routesOf().map((route) => [route.Properties.RouteKey as string, route]));
@@ -103,7 +107,11 @@ describe('HTTP APIs', () => {
       for (const definition of httpRoutes) {
         const route = deployed.get(`${definition.method} ${definition.path}`);
         if (!definition.sites.includes(site)) {
-          assert.equal(route, undefined, `${definition.method} ${definition.path} is not published on ${site}`);
+          assert.equal(
+            route,
+            undefined,
+            `${definition.method} ${definition.path} is not published on ${site}`,
+          );
           continue;
         }
         assert.ok(route, `${definition.method} ${definition.path} is missing on ${site}`);
@@ -120,7 +128,7 @@ describe('HTTP APIs', () => {
       assert.equal(deployed.size, published.length + 1, 'only the table’s routes and $default');
     });
 
-    it(`sends requests no route matches on the ${site} site to the fallback handler`, () => {
+    void it(`sends requests no route matches on the ${site} site to the fallback handler`, () => {
       const fallback = routesOf().find((route) => route.Properties.RouteKey === '$default');
       assert.ok(fallback);
       assert.equal(handlerBehind(fallback), httpFallback);
@@ -128,31 +136,36 @@ describe('HTTP APIs', () => {
     });
   }
 
-  it('runs the ticket authorizer on every request: simple responses, no cache, no identity source', () => {
-    const found = Object.values(resources('AWS::ApiGatewayV2::Authorizer', { AuthorizerPayloadFormatVersion: '2.0' }));
+  void it('runs the ticket authorizer on every request: simple responses, no cache, no identity source', () => {
+    const found = Object.values(
+      resources('AWS::ApiGatewayV2::Authorizer', { AuthorizerPayloadFormatVersion: '2.0' }),
+    );
     assert.equal(found.length, sites.length);
     for (const authorizer of found) {
       assert.equal(authorizer.Properties.AuthorizerResultTtlInSeconds, 0);
       assert.equal(authorizer.Properties.EnableSimpleResponses, true);
       assert.deepEqual(authorizer.Properties.IdentitySource, []);
-      assert.ok(JSON.stringify(authorizer.Properties.AuthorizerUri).includes(logicalId(functionOf(authorizers.http))));
+      assert.ok(
+        JSON.stringify(authorizer.Properties.AuthorizerUri).includes(logicalId(functionOf(authorizers.http))),
+      );
     }
   });
 
-  it('integrates the HTTP handlers with payload format 2.0', () => {
+  void it('integrates the HTTP handlers with payload format 2.0', () => {
     for (const site of sites) {
       const integrations = Object.values(
         resources('AWS::ApiGatewayV2::Integration', { ApiId: ref(stack.httpApis[site].api) }),
       );
       assert.ok(integrations.length > 0);
-      for (const integration of integrations) assert.equal(integration.Properties.PayloadFormatVersion, '2.0');
+      for (const integration of integrations)
+        assert.equal(integration.Properties.PayloadFormatVersion, '2.0');
     }
   });
 });
 
-describe('WebSocket APIs', () => {
+void describe('WebSocket APIs', () => {
   for (const site of sites) {
-    it(`wires every route key on the ${site} site, with the authorizer on $connect only`, () => {
+    void it(`wires every route key on the ${site} site, with the authorizer on $connect only`, () => {
       const api = stack.webSocketApis[site].api;
       template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
         Name: `communicator-${site}-ws`,
@@ -184,22 +197,24 @@ describe('WebSocket APIs', () => {
     });
   }
 
-  it('authorizes $connect with the WebSocket authorizer, from the Cookie header', () => {
-    const found = Object.values(resources('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST' })).filter(
-      (authorizer) => authorizer.Properties.AuthorizerPayloadFormatVersion === undefined,
-    );
+  void it('authorizes $connect with the WebSocket authorizer, from the Cookie header', () => {
+    const found = Object.values(
+      resources('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST' }),
+    ).filter((authorizer) => authorizer.Properties.AuthorizerPayloadFormatVersion === undefined);
     assert.equal(found.length, sites.length);
     for (const authorizer of found) {
       assert.deepEqual(authorizer.Properties.IdentitySource, ['route.request.header.Cookie']);
       assert.ok(
-        JSON.stringify(authorizer.Properties.AuthorizerUri).includes(logicalId(functionOf(authorizers.webSocket))),
+        JSON.stringify(authorizer.Properties.AuthorizerUri).includes(
+          logicalId(functionOf(authorizers.webSocket)),
+        ),
       );
     }
   });
 });
 
-describe('stages', () => {
-  it('names the site in the `site` stage variable of all four auto-deployed stages', () => {
+void describe('stages', () => {
+  void it('names the site in the `site` stage variable of all four auto-deployed stages', () => {
     for (const site of sites) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         ApiId: ref(stack.httpApis[site].api),
@@ -218,8 +233,8 @@ describe('stages', () => {
   });
 });
 
-describe('tables', () => {
-  it('creates every table as defined: keys, on-demand billing, TTL, indexes projecting all attributes', () => {
+void describe('tables', () => {
+  void it('creates every table as defined: keys, on-demand billing, TTL, indexes projecting all attributes', () => {
     const deployed = Object.values(resources('AWS::DynamoDB::Table'));
     assert.equal(deployed.length, Object.keys(tables).length);
     for (const [key, definition] of Object.entries(tables)) {
@@ -254,7 +269,7 @@ describe('tables', () => {
     }
   });
 
-  it('keeps users and contacts recoverable: point-in-time recovery, retained on delete', () => {
+  void it('keeps users and contacts recoverable: point-in-time recovery, retained on delete', () => {
     for (const key of Object.keys(tables)) {
       const id = logicalId(stack.node.findChild('Tables').node.findChild(key));
       const resource = template.toJSON().Resources[id] as Resource;
@@ -269,8 +284,8 @@ describe('tables', () => {
   });
 });
 
-describe('functions', () => {
-  it('deploys every handler module once as an arm64 Node.js 22 ESM bundle', () => {
+void describe('functions', () => {
+  void it('deploys every handler module once as an arm64 Node.js 22 ESM bundle', () => {
     assert.deepEqual([...stack.handlers.keys()].sort(), allHandlerModules().sort());
     for (const module of allHandlerModules()) {
       const properties = template.toJSON().Resources[logicalId(functionOf(module))].Properties;
@@ -280,18 +295,19 @@ describe('functions', () => {
     }
   });
 
-  it('gives every handler each table name and the signing key secret in its environment', () => {
+  void it('gives every handler each table name and the signing key secret in its environment', () => {
     for (const module of allHandlerModules()) {
       const variables = template.toJSON().Resources[logicalId(functionOf(module))].Properties.Environment
         .Variables as Record<string, unknown>;
-      for (const definition of Object.values(tables)) assert.ok(variables[definition.envVar], `${module}: ${definition.envVar}`);
+      for (const definition of Object.values(tables))
+        assert.ok(variables[definition.envVar], `${module}: ${definition.envVar}`);
       assert.ok(variables.SIGNING_KEY_SECRET_ARN, module);
       assert.equal(variables.TICKET_LIFETIME_SECONDS, undefined, 'unset settings keep the handler defaults');
       assert.equal(variables.LEGACY_URL, undefined);
     }
   });
 
-  it('keeps every handler log for a month', () => {
+  void it('keeps every handler log for a month', () => {
     for (const module of allHandlerModules()) {
       const logging = template.toJSON().Resources[logicalId(functionOf(module))].Properties.LoggingConfig;
       const logGroup = template.toJSON().Resources[logging.LogGroup.Ref as string] as Resource;
@@ -299,15 +315,15 @@ describe('functions', () => {
     }
   });
 
-  it('generates 64 characters of signing key material without punctuation', () => {
+  void it('generates 64 characters of signing key material without punctuation', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
     });
   });
 });
 
-describe('least privilege', () => {
-  it('grants no wildcard action anywhere and no dynamodb:* on the tables', () => {
+void describe('least privilege', () => {
+  void it('grants no wildcard action anywhere and no dynamodb:* on the tables', () => {
     for (const [id, policy] of Object.entries(resources('AWS::IAM::Policy'))) {
       for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
         for (const action of actionsOf(statement)) {
@@ -318,7 +334,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only the handlers that read or write data reach the tables', () => {
+  void it('lets only the handlers that read or write data reach the tables', () => {
     const nothing = ['http/healthz', 'http/not-found'];
     const pages = ['http/home', 'http/forms-page'];
     for (const module of allHandlerModules()) {
@@ -338,7 +354,8 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets exactly the connection pushers manage connections, on both sites’ WebSocket APIs', () => {
+  void it('lets exactly the handlers that push to or close connections manage them, on both sites’ APIs', () => {
+    const pushers = ['ws/connect', 'ws/disconnect', 'ws/actions', 'http/sign-out'];
     for (const module of allHandlerModules()) {
       const manage = statementsOf(module).filter((statement) =>
         actionsOf(statement).includes('execute-api:ManageConnections'),
@@ -346,17 +363,21 @@ describe('least privilege', () => {
       const resourcesText = JSON.stringify(manage.map((statement) => statement.Resource));
       for (const site of sites) {
         const apiId = logicalId(stack.webSocketApis[site].api);
-        assert.equal(resourcesText.includes(`"${apiId}"`), connectionPushers.includes(module), `${module} ${site}`);
+        assert.equal(resourcesText.includes(`"${apiId}"`), pushers.includes(module), `${module} ${site}`);
       }
     }
   });
 });
 
-describe('CloudFront', () => {
+void describe('CloudFront', () => {
   const behaviorsOf = (site: (typeof sites)[number]) => {
     const id = logicalId(stack.distributions[site].distribution);
     const config = template.toJSON().Resources[id].Properties.DistributionConfig as {
-      DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string; AllowedMethods: string[] };
+      DefaultCacheBehavior: {
+        TargetOriginId: string;
+        ViewerProtocolPolicy: string;
+        AllowedMethods: string[];
+      };
       CacheBehaviors: { PathPattern: string; TargetOriginId: string; ViewerProtocolPolicy: string }[];
       Origins: { Id: string; DomainName: unknown; S3OriginConfig?: unknown }[];
     };
@@ -366,7 +387,7 @@ describe('CloudFront', () => {
   };
 
   for (const site of sites) {
-    it(`puts the ${site} site behind one distribution: /app/* from S3, /auth/* /api/* and the rest from the HTTP API, /ws to the WebSocket API`, () => {
+    void it(`puts the ${site} site behind one distribution: /app/* from S3, /auth/* /api/* and the rest from the HTTP API, /ws to the WebSocket API`, () => {
       const { config, domainOf } = behaviorsOf(site);
       const httpApi = logicalId(stack.httpApis[site].api);
       const webSocketApi = logicalId(stack.webSocketApis[site].api);
@@ -385,7 +406,7 @@ describe('CloudFront', () => {
     });
   }
 
-  it('never caches API responses and forwards every viewer header but Host', () => {
+  void it('never caches API responses and forwards every viewer header but Host', () => {
     const cachingDisabled = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
     const allViewerExceptHost = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
     for (const site of sites) {
@@ -401,7 +422,7 @@ describe('CloudFront', () => {
     }
   });
 
-  it('publishes each site’s URL as a stack output', () => {
+  void it('publishes each site’s URL as a stack output', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     for (const site of sites) {
       const distribution = logicalId(stack.distributions[site].distribution);
