@@ -64,8 +64,24 @@ export function parseSeed(raw: unknown): DirectorySeed {
       contacts: contacts.map((c: string) => normalizeSipUri(c)),
     };
   });
-  const known = new Set(users.map((u) => u.sipUri));
-  if (known.size !== users.length) throw new SeedError('two users share a SIP URI');
+  const bySipUri = new Map<string, number>();
+  const byUsername = new Map<string, number>();
+  users.forEach((user, i) => {
+    const sameUri = bySipUri.get(user.sipUri);
+    if (sameUri !== undefined) {
+      throw new SeedError(
+        `users[${i}]: "sipUri" ${user.sipUri} is already used by users[${sameUri}] (each SIP URI must be unique)`,
+      );
+    }
+    const name = user.username.toLowerCase();
+    const sameName = byUsername.get(name);
+    if (sameName !== undefined) {
+      throw new SeedError(`users[${i}]: "username" ${user.username} is already used by users[${sameName}]`);
+    }
+    bySipUri.set(user.sipUri, i);
+    byUsername.set(name, i);
+  });
+  const known = new Set(bySipUri.keys());
   for (const user of users) {
     const unknown = user.contacts.find((c) => !known.has(c));
     if (unknown) throw new SeedError(`${user.sipUri}: contact ${unknown} is not a user of this directory`);

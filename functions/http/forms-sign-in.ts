@@ -1,4 +1,4 @@
-import { AppError, isAppError } from '../core/errors.ts';
+import { isAppError, type AppError } from '../core/errors.ts';
 import { signInWithForms } from '../core/signin/forms.ts';
 import { publicRoute } from './adapter.ts';
 import { formsPage } from './pages.ts';

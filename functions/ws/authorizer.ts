@@ -25,7 +25,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
     return policy(principal.sipUri, 'Allow', event.methodArn, { ...principal });
   } catch (err) {
     if (!isAppError(err)) throw err;
-    if (err.code === 'unauthenticated') throw new Error('Unauthorized');
+    if (err.code === 'unauthenticated') throw new Error('Unauthorized', { cause: err });
     return policy('refused', 'Deny', event.methodArn, { error: err.code });
   }
 }

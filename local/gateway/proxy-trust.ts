@@ -8,16 +8,23 @@ export interface ProxyTrust {
 
 export function parseTrustedProxies(value: string | undefined): ProxyTrust {
   const trusted = new BlockList();
-  for (const entry of (value ?? '')
+  const entries = (value ?? '')
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean)) {
-    const [address, bits] = entry.split('/');
-    const family = isIP(address ?? '') === 6 ? 'ipv6' : 'ipv4';
-    if (!address || isIP(address) === 0)
-      throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR`);
-    if (bits === undefined) trusted.addAddress(address, family);
-    else trusted.addSubnet(address, Number(bits), family);
+    .filter(Boolean);
+  for (const entry of entries) {
+    const invalid = () => new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR`);
+    const [address = '', bits, ...rest] = entry.split('/');
+    const version = isIP(address);
+    if (version === 0 || rest.length > 0) throw invalid();
+    const family = version === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) {
+      trusted.addAddress(address, family);
+      continue;
+    }
+    const prefix = Number(bits);
+    if (!/^\d{1,3}$/.test(bits) || prefix > (version === 6 ? 128 : 32)) throw invalid();
+    trusted.addSubnet(address, prefix, family);
   }
   return { trusted };
 }

@@ -154,35 +154,21 @@ void describe('directory seed', () => {
       );
     });
 
-    void test(
-      'names the SIP URI two users share',
-      {
-        todo: 'local/seed.ts: the duplicate check says only "two users share a SIP URI", not which one or where',
-      },
-      () => {
-        assertRefused(
-          rawSeed(rawUser('alice'), rawUser('alice2', { sipUri: 'sip:alice@contoso.com' })),
-          /sip:alice@contoso\.com/,
-          /users\[1\]/,
-        );
-      },
-    );
+    void test('names the SIP URI two users share', () => {
+      assertRefused(
+        rawSeed(rawUser('alice'), rawUser('alice2', { sipUri: 'sip:alice@contoso.com' })),
+        /sip:alice@contoso\.com/,
+        /users\[1\]/,
+      );
+    });
 
-    void test(
-      'two users with the same username',
-      {
-        todo:
-          'local/seed.ts does not check usernames: both users land on the same DOMAIN\\username account key, ' +
-          'and forms sign-in finds only one of them',
-      },
-      () => {
-        assertRefused(
-          rawSeed(rawUser('alice'), rawUser('bob', { username: 'ALICE' })),
-          /users\[1\]/,
-          /"username"/,
-        );
-      },
-    );
+    void test('two users with the same username', () => {
+      assertRefused(
+        rawSeed(rawUser('alice'), rawUser('bob', { username: 'ALICE' })),
+        /users\[1\]/,
+        /"username"/,
+      );
+    });
 
     void test('a users entry that is not a list or not an object', () => {
       assertRefused({ domain: 'CONTOSO', users: { alice: rawUser('alice') } }, /"users"/, /list/);

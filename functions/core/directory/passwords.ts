@@ -13,9 +13,10 @@ export interface ScryptCost {
 
 export const defaultCost: ScryptCost = { logN: 15, r: 8, p: 3 };
 const keyLength = 32;
+const maxMemoryBytes = 256 * 1024 * 1024;
 
 function derive(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
-  const options: ScryptOptions = { N: 2 ** cost.logN, r: cost.r, p: cost.p, maxmem: 256 * 1024 * 1024 };
+  const options: ScryptOptions = { N: 2 ** cost.logN, r: cost.r, p: cost.p, maxmem: maxMemoryBytes };
   return new Promise((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, keyLength, options, (err, key) =>
       err ? reject(err) : resolve(key),
@@ -39,7 +40,9 @@ function parse(stored: string): ParsedHash | undefined {
   const [scheme, logN, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return undefined;
   const cost = { logN: Number(logN), r: Number(r), p: Number(p) };
-  if (![cost.logN, cost.r, cost.p].every((n) => Number.isInteger(n) && n > 0) || cost.logN > 20) {
+  const sane = [cost.logN, cost.r, cost.p].every((n) => Number.isInteger(n) && n > 0);
+  // A stored hash whose cost would exceed the memory limit (or take minutes) is treated as corrupt.
+  if (!sane || cost.logN > 20 || cost.p > 16 || 128 * cost.r * 2 ** cost.logN > maxMemoryBytes / 2) {
     return undefined;
   }
   return { cost, salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };

@@ -60,7 +60,7 @@ export class DynamoDirectoryStore implements DirectoryStore {
   async findBySipUri(sipUri: string): Promise<DirectoryUser | undefined> {
     const account = await this.get(normalizeSipUri(sipUri));
     if (!account) return undefined;
-    const { passwordHash: _secret, ...user } = account;
+    const { passwordHash: _hash, ...user } = account;
     return user;
   }
 

@@ -63,7 +63,7 @@ export async function signInWithForms(
   if (credentials.sipUri !== undefined && normalizeSipUri(credentials.sipUri) !== account.sipUri) {
     throw new AppError('sip_uri_mismatch', 'The sign-in address does not belong to these credentials.');
   }
-  const { passwordHash: _secret, ...user } = account;
+  const { passwordHash: _hash, ...user } = account;
   assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
   const ticket = await deps.tickets.issue(user, context.site, 'forms');
   return { user, ticket };
