@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export const chromiumPath = '/usr/bin/chromium';
+
+/**
+ * Debian's Chromium, headless. In CI a missing browser fails the suite loudly; on a developer's
+ * machine without it the suite is skipped with the reason printed.
+ */
+export function browserAvailable(): true | string {
+  if (existsSync(chromiumPath)) return true;
+  const reason = `${chromiumPath} is missing: install Debian's chromium (apt-get install -y chromium)`;
+  if (process.env.CI) throw new Error(reason);
+  return reason;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
