@@ -140,7 +140,7 @@ export class CommunicatorStack extends Stack {
         httpApi: httpApis[site].api,
         webSocketApi: webSocketApis[site].api,
         webSocketPath,
-        assets: assets.bucket,
+        client: assets,
         ...(webAclId && { webAclId }),
       });
       new CfnOutput(this, `${siteId}Url`, {
@@ -172,6 +172,9 @@ function handlerSettings(props: CommunicatorStackProps): Record<string, string> 
   if (props.ticketIdleSeconds !== undefined) {
     settings.TICKET_IDLE_SECONDS = positiveInteger('ticketIdleSeconds', props.ticketIdleSeconds);
   }
-  if (props.legacyUrl !== undefined) settings.LEGACY_URL = new URL(props.legacyUrl).href;
+  if (props.legacyUrl !== undefined) {
+    if (!URL.canParse(props.legacyUrl)) throw new Error('legacyUrl must be an absolute URL');
+    settings.LEGACY_URL = props.legacyUrl;
+  }
   return settings;
 }

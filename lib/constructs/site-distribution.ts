@@ -4,15 +4,26 @@ import {
   AllowedMethods,
   CachePolicy,
   Distribution,
+  FunctionEventType,
   OriginProtocolPolicy,
   OriginRequestPolicy,
-  ResponseHeadersPolicy,
   ViewerProtocolPolicy,
   type BehaviorOptions,
+  type IFunction,
+  type IResponseHeadersPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+
+/** Where the browser client's files are and how they are served. */
+export interface StaticClient {
+  /** Holds the client under `app/`. */
+  readonly bucket: IBucket;
+  /** Viewer-request function resolving `/app` and folder URLs. */
+  readonly directoryIndex: IFunction;
+  readonly responseHeadersPolicy: IResponseHeadersPolicy;
+}
 
 export interface SiteDistributionProps {
   /** The site's name, for descriptions. */
@@ -23,8 +34,8 @@ export interface SiteDistributionProps {
   readonly webSocketApi: IApi;
   /** The path the browser opens its WebSocket on, forwarded unchanged to the stage of that name. */
   readonly webSocketPath: string;
-  /** The bucket holding the browser client under `app/`. */
-  readonly assets: IBucket;
+  /** The browser client, served under `/app/`. */
+  readonly client: StaticClient;
   /**
    * A WAF web ACL (in us-east-1) to put in front of the site, for example to admit only the
    * organisation's networks to the internal site.
@@ -34,7 +45,7 @@ export interface SiteDistributionProps {
 }
 
 /**
- * One site's single origin for the browser: static client files from S3 under `/app/*`, the
+ * One site's single origin for the browser: static client files from S3 under `/app/`, the
  * WebSocket API at `/ws`, and everything else (pages, `/auth/*`, `/api/*`) from the HTTP API,
  * so the ticket cookie is first-party on every request. API responses are never cached.
  */
@@ -60,17 +71,23 @@ export class SiteDistribution extends Construct {
       ...uncached,
     };
 
+    const toClient: BehaviorOptions = {
+      origin: S3BucketOrigin.withOriginAccessControl(props.client.bucket),
+      cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: props.client.responseHeadersPolicy,
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      functionAssociations: [
+        { function: props.client.directoryIndex, eventType: FunctionEventType.VIEWER_REQUEST },
+      ],
+    };
+
     this.distribution = new Distribution(this, 'Distribution', {
       comment: `Communicator ${props.site} site`,
       ...(props.webAclId && { webAclId: props.webAclId }),
       defaultBehavior: toHttpApi,
       additionalBehaviors: {
-        '/app/*': {
-          origin: S3BucketOrigin.withOriginAccessControl(props.assets),
-          cachePolicy: CachePolicy.CACHING_OPTIMIZED,
-          responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
-          viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        },
+        '/app': toClient,
+        '/app/*': toClient,
         '/auth/*': toHttpApi,
         '/api/*': toHttpApi,
         [props.webSocketPath]: {

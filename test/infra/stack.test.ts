@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { App, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { sites } from '../../functions/core/model.ts';
 import { tables } from '../../functions/core/storage/tables.ts';
@@ -378,7 +378,13 @@ void describe('CloudFront', () => {
         ViewerProtocolPolicy: string;
         AllowedMethods: string[];
       };
-      CacheBehaviors: { PathPattern: string; TargetOriginId: string; ViewerProtocolPolicy: string }[];
+      CacheBehaviors: {
+        PathPattern: string;
+        TargetOriginId: string;
+        ViewerProtocolPolicy: string;
+        FunctionAssociations?: { EventType: string; FunctionARN: unknown }[];
+        ResponseHeadersPolicyId?: unknown;
+      }[];
       Origins: { Id: string; DomainName: unknown; S3OriginConfig?: unknown }[];
     };
     const domainOf = (originId: string) =>
@@ -392,14 +398,16 @@ void describe('CloudFront', () => {
       const httpApi = logicalId(stack.httpApis[site].api);
       const webSocketApi = logicalId(stack.webSocketApis[site].api);
       const byPath = new Map(config.CacheBehaviors.map((behavior) => [behavior.PathPattern, behavior]));
-      assert.deepEqual([...byPath.keys()].sort(), ['/api/*', '/app/*', '/auth/*', '/ws']);
+      assert.deepEqual([...byPath.keys()].sort(), ['/api/*', '/app', '/app/*', '/auth/*', '/ws']);
 
       assert.ok(domainOf(config.DefaultCacheBehavior.TargetOriginId).includes(`"${httpApi}"`));
       assert.equal(config.DefaultCacheBehavior.AllowedMethods.length, 7);
       assert.ok(domainOf(byPath.get('/auth/*')!.TargetOriginId).includes(`"${httpApi}"`));
       assert.ok(domainOf(byPath.get('/api/*')!.TargetOriginId).includes(`"${httpApi}"`));
       assert.ok(domainOf(byPath.get('/ws')!.TargetOriginId).includes(`"${webSocketApi}"`));
-      assert.ok(domainOf(byPath.get('/app/*')!.TargetOriginId).includes('RegionalDomainName'));
+      for (const path of ['/app', '/app/*']) {
+        assert.ok(domainOf(byPath.get(path)!.TargetOriginId).includes('RegionalDomainName'), path);
+      }
       for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
         assert.equal(behavior.ViewerProtocolPolicy, 'redirect-to-https');
       }
@@ -413,13 +421,51 @@ void describe('CloudFront', () => {
       const { config } = behaviorsOf(site);
       const apiBehaviors = [
         config.DefaultCacheBehavior,
-        ...config.CacheBehaviors.filter((behavior) => behavior.PathPattern !== '/app/*'),
+        ...config.CacheBehaviors.filter((behavior) => !behavior.PathPattern.startsWith('/app')),
       ] as unknown as { CachePolicyId: string; OriginRequestPolicyId: string }[];
       for (const behavior of apiBehaviors) {
         assert.equal(behavior.CachePolicyId, cachingDisabled);
         assert.equal(behavior.OriginRequestPolicyId, allViewerExceptHost);
       }
     }
+  });
+
+  void it('serves the web client with folder URLs resolved to index.html and its security headers', () => {
+    const [functionId] = Object.keys(template.findResources('AWS::CloudFront::Function'));
+    const [headersId] = Object.keys(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    assert.ok(functionId && headersId);
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: {
+          ContentSecurityPolicy: { ContentSecurityPolicy: Match.stringLikeRegexp("connect-src 'self'") },
+          ReferrerPolicy: { ReferrerPolicy: 'no-referrer' },
+          FrameOptions: { FrameOption: 'DENY' },
+        },
+      },
+    });
+    for (const site of sites) {
+      const clientBehaviors = behaviorsOf(site).config.CacheBehaviors.filter((b) =>
+        b.PathPattern.startsWith('/app'),
+      );
+      assert.equal(clientBehaviors.length, 2);
+      for (const behavior of clientBehaviors) {
+        assert.deepEqual(behavior.ResponseHeadersPolicyId, { Ref: headersId });
+        assert.deepEqual(behavior.FunctionAssociations, [
+          { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } },
+        ]);
+      }
+    }
+  });
+
+  void it('revalidates client pages on every load and lets scripts and styles be cached briefly', () => {
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      Include: ['*.html'],
+      SystemMetadata: { 'cache-control': 'no-cache' },
+    });
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      Exclude: ['*.html'],
+      SystemMetadata: { 'cache-control': 'public, max-age=300' },
+    });
   });
 
   void it('publishes each site’s URL as a stack output', () => {
