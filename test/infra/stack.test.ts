@@ -94,12 +94,12 @@ function statementsOf(module: HandlerModule): Statement[] {
 }
 const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
 
-void describe('HTTP APIs', () => {
+describe('HTTP APIs', () => {
   for (const site of sites) {
     const api = stack.httpApis[site];
     const routesOf = () => Object.values(resources('AWS::ApiGatewayV2::Route', { ApiId: ref(api.api) }));
 
-    void it(`deploys on the ${site} site exactly the routes that list it, guarded as the table says`, () => {
+    it(`deploys on the ${site} site exactly the routes that list it, guarded as the table says`, () => {
       const authorizerIds = Object.keys(resources('AWS::ApiGatewayV2::Authorizer', { ApiId: ref(api.api) }));
       assert.equal(authorizerIds.length, 1);
       const deployed = new Map(routesOf().map((route) => [route.Properties.RouteKey as string, route]));
@@ -128,7 +128,7 @@ void describe('HTTP APIs', () => {
       assert.equal(deployed.size, published.length + 1, 'only the table’s routes and $default');
     });
 
-    void it(`sends requests no route matches on the ${site} site to the fallback handler`, () => {
+    it(`sends requests no route matches on the ${site} site to the fallback handler`, () => {
       const fallback = routesOf().find((route) => route.Properties.RouteKey === '$default');
       assert.ok(fallback);
       assert.equal(handlerBehind(fallback), httpFallback);
@@ -136,7 +136,7 @@ void describe('HTTP APIs', () => {
     });
   }
 
-  void it('runs the ticket authorizer on every request: simple responses, no cache, no identity source', () => {
+  it('runs the ticket authorizer on every request: simple responses, no cache, no identity source', () => {
     const found = Object.values(
       resources('AWS::ApiGatewayV2::Authorizer', { AuthorizerPayloadFormatVersion: '2.0' }),
     );
@@ -151,7 +151,7 @@ void describe('HTTP APIs', () => {
     }
   });
 
-  void it('integrates the HTTP handlers with payload format 2.0', () => {
+  it('integrates the HTTP handlers with payload format 2.0', () => {
     for (const site of sites) {
       const integrations = Object.values(
         resources('AWS::ApiGatewayV2::Integration', { ApiId: ref(stack.httpApis[site].api) }),
@@ -163,9 +163,9 @@ void describe('HTTP APIs', () => {
   });
 });
 
-void describe('WebSocket APIs', () => {
+describe('WebSocket APIs', () => {
   for (const site of sites) {
-    void it(`wires every route key on the ${site} site, with the authorizer on $connect only`, () => {
+    it(`wires every route key on the ${site} site, with the authorizer on $connect only`, () => {
       const api = stack.webSocketApis[site].api;
       template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
         Name: `communicator-${site}-ws`,
@@ -197,7 +197,7 @@ void describe('WebSocket APIs', () => {
     });
   }
 
-  void it('authorizes $connect with the WebSocket authorizer, from the Cookie header', () => {
+  it('authorizes $connect with the WebSocket authorizer, from the Cookie header', () => {
     const found = Object.values(
       resources('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST' }),
     ).filter((authorizer) => authorizer.Properties.AuthorizerPayloadFormatVersion === undefined);
@@ -213,8 +213,8 @@ void describe('WebSocket APIs', () => {
   });
 });
 
-void describe('stages', () => {
-  void it('names the site in the `site` stage variable of all four auto-deployed stages', () => {
+describe('stages', () => {
+  it('names the site in the `site` stage variable of all four auto-deployed stages', () => {
     for (const site of sites) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         ApiId: ref(stack.httpApis[site].api),
@@ -233,8 +233,8 @@ void describe('stages', () => {
   });
 });
 
-void describe('tables', () => {
-  void it('creates every table as defined: keys, on-demand billing, TTL, indexes projecting all attributes', () => {
+describe('tables', () => {
+  it('creates every table as defined: keys, on-demand billing, TTL, indexes projecting all attributes', () => {
     const deployed = Object.values(resources('AWS::DynamoDB::Table'));
     assert.equal(deployed.length, Object.keys(tables).length);
     for (const [key, definition] of Object.entries(tables)) {
@@ -269,7 +269,7 @@ void describe('tables', () => {
     }
   });
 
-  void it('keeps users and contacts recoverable: point-in-time recovery, retained on delete', () => {
+  it('keeps users and contacts recoverable: point-in-time recovery, retained on delete', () => {
     for (const key of Object.keys(tables)) {
       const id = logicalId(stack.node.findChild('Tables').node.findChild(key));
       const resource = template.toJSON().Resources[id] as Resource;
@@ -284,8 +284,8 @@ void describe('tables', () => {
   });
 });
 
-void describe('functions', () => {
-  void it('deploys every handler module once as an arm64 Node.js 22 ESM bundle', () => {
+describe('functions', () => {
+  it('deploys every handler module once as an arm64 Node.js 22 ESM bundle', () => {
     assert.deepEqual([...stack.handlers.keys()].sort(), allHandlerModules().sort());
     for (const module of allHandlerModules()) {
       const properties = template.toJSON().Resources[logicalId(functionOf(module))].Properties;
@@ -295,7 +295,7 @@ void describe('functions', () => {
     }
   });
 
-  void it('gives every handler each table name and the signing key secret in its environment', () => {
+  it('gives every handler each table name and the signing key secret in its environment', () => {
     for (const module of allHandlerModules()) {
       const variables = template.toJSON().Resources[logicalId(functionOf(module))].Properties.Environment
         .Variables as Record<string, unknown>;
@@ -307,7 +307,7 @@ void describe('functions', () => {
     }
   });
 
-  void it('keeps every handler log for a month', () => {
+  it('keeps every handler log for a month', () => {
     for (const module of allHandlerModules()) {
       const logging = template.toJSON().Resources[logicalId(functionOf(module))].Properties.LoggingConfig;
       const logGroup = template.toJSON().Resources[logging.LogGroup.Ref as string] as Resource;
@@ -315,15 +315,15 @@ void describe('functions', () => {
     }
   });
 
-  void it('generates 64 characters of signing key material without punctuation', () => {
+  it('generates 64 characters of signing key material without punctuation', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
     });
   });
 });
 
-void describe('least privilege', () => {
-  void it('grants no wildcard action anywhere and no dynamodb:* on the tables', () => {
+describe('least privilege', () => {
+  it('grants no wildcard action anywhere and no dynamodb:* on the tables', () => {
     for (const [id, policy] of Object.entries(resources('AWS::IAM::Policy'))) {
       for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
         for (const action of actionsOf(statement)) {
@@ -334,7 +334,7 @@ void describe('least privilege', () => {
     }
   });
 
-  void it('lets only the handlers that read or write data reach the tables', () => {
+  it('lets only the handlers that read or write data reach the tables', () => {
     const nothing = ['http/healthz', 'http/not-found'];
     const pages = ['http/home', 'http/forms-page'];
     for (const module of allHandlerModules()) {
@@ -354,7 +354,7 @@ void describe('least privilege', () => {
     }
   });
 
-  void it('lets exactly the handlers that push to or close connections manage them, on both sites’ APIs', () => {
+  it('lets exactly the handlers that push to or close connections manage them, on both sites’ APIs', () => {
     const pushers = ['ws/connect', 'ws/disconnect', 'ws/actions', 'http/sign-out'];
     for (const module of allHandlerModules()) {
       const manage = statementsOf(module).filter((statement) =>
@@ -369,7 +369,7 @@ void describe('least privilege', () => {
   });
 });
 
-void describe('CloudFront', () => {
+describe('CloudFront', () => {
   const behaviorsOf = (site: (typeof sites)[number]) => {
     const id = logicalId(stack.distributions[site].distribution);
     const config = template.toJSON().Resources[id].Properties.DistributionConfig as {
@@ -393,7 +393,7 @@ void describe('CloudFront', () => {
   };
 
   for (const site of sites) {
-    void it(`puts the ${site} site behind one distribution: /app/* from S3, /auth/* /api/* and the rest from the HTTP API, /ws to the WebSocket API`, () => {
+    it(`puts the ${site} site behind one distribution: /app/* from S3, /auth/* /api/* and the rest from the HTTP API, /ws to the WebSocket API`, () => {
       const { config, domainOf } = behaviorsOf(site);
       const httpApi = logicalId(stack.httpApis[site].api);
       const webSocketApi = logicalId(stack.webSocketApis[site].api);
@@ -414,7 +414,7 @@ void describe('CloudFront', () => {
     });
   }
 
-  void it('never caches API responses and forwards every viewer header but Host', () => {
+  it('never caches API responses and forwards every viewer header but Host', () => {
     const cachingDisabled = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
     const allViewerExceptHost = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
     for (const site of sites) {
@@ -430,7 +430,7 @@ void describe('CloudFront', () => {
     }
   });
 
-  void it('serves the web client with folder URLs resolved to index.html and its security headers', () => {
+  it('serves the web client with folder URLs resolved to index.html and its security headers', () => {
     const [functionId] = Object.keys(template.findResources('AWS::CloudFront::Function'));
     const [headersId] = Object.keys(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
     assert.ok(functionId && headersId);
@@ -457,7 +457,7 @@ void describe('CloudFront', () => {
     }
   });
 
-  void it('revalidates client pages on every load and lets scripts and styles be cached briefly', () => {
+  it('revalidates client pages on every load and lets scripts and styles be cached briefly', () => {
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
       Include: ['*.html'],
       SystemMetadata: { 'cache-control': 'no-cache' },
@@ -468,7 +468,7 @@ void describe('CloudFront', () => {
     });
   });
 
-  void it('publishes each site’s URL as a stack output', () => {
+  it('publishes each site’s URL as a stack output', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     for (const site of sites) {
       const distribution = logicalId(stack.distributions[site].distribution);
