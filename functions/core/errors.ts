@@ -9,6 +9,7 @@ export const errorStatus = {
   unauthenticated: 401,
   invalid_credentials: 401,
   https_required: 403,
+  cross_site_request: 403,
   user_disabled: 403,
   remote_access_denied: 403,
   sip_uri_mismatch: 403,

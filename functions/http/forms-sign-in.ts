@@ -2,7 +2,14 @@ import { isAppError, type AppError } from '../core/errors.ts';
 import { signInWithForms } from '../core/signin/forms.ts';
 import { publicRoute } from './adapter.ts';
 import { formsPage } from './pages.ts';
-import { isSecureTransport, optionalStringField, readFields, siteOf, stringField } from './request.ts';
+import {
+  assertNotCrossSite,
+  isSecureTransport,
+  optionalStringField,
+  readFields,
+  siteOf,
+  stringField,
+} from './request.ts';
 import { errorResult, html, json, redirect } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 
@@ -15,6 +22,7 @@ export const clientAppPath = '/app/';
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
+  assertNotCrossSite(event);
   const { kind, fields } = readFields(event);
   try {
     const credentials = {

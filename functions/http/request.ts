@@ -69,3 +69,15 @@ export function optionalStringField(
 ): string | undefined {
   return fields[name] === undefined || fields[name] === '' ? undefined : stringField(fields, name, max);
 }
+
+/**
+ * Refuses a state-changing request a browser says came from another site (Fetch Metadata), so no
+ * other site can sign a visitor in to an account of its choosing or sign them out. Clients that
+ * send no `Sec-Fetch-Site` (non-browsers) are not affected.
+ */
+export function assertNotCrossSite(event: APIGatewayProxyEventV2): void {
+  const site = event.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') {
+    throw new AppError('cross_site_request', 'This request came from another site and was refused.');
+  }
+}

@@ -1,6 +1,6 @@
 import { signOut } from '../core/signin/sign-out.ts';
 import { publicRoute } from './adapter.ts';
-import { siteOf } from './request.ts';
+import { assertNotCrossSite, siteOf } from './request.ts';
 import { noContent, redirect } from './respond.ts';
 import { clearTicketCookie, readTicketCookie } from './ticket-cookie.ts';
 
@@ -14,6 +14,7 @@ export const signedOutPath = '/';
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
+  assertNotCrossSite(event);
   await signOut(deps, readTicketCookie(event.cookies, site));
   const cookies = [clearTicketCookie(site)];
   const isJson = (event.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');

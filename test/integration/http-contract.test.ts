@@ -199,6 +199,27 @@ describe('forms sign-in', () => {
     await expectError(response, 413, 'payload_too_large');
   });
 
+  it('refuses sign-in and sign-out posted from another site (login CSRF)', async () => {
+    for (const from of ['cross-site', 'same-site']) {
+      await expectError(
+        await postJson(rt.internal, '/auth/forms', credentials(demo.alice), { 'sec-fetch-site': from }),
+        403,
+        'cross_site_request',
+      );
+    }
+    const cookie = await signIn(rt.internal, demo.alice);
+    await expectError(
+      await postJson(rt.internal, '/auth/signout', {}, { cookie, 'sec-fetch-site': 'cross-site' }),
+      403,
+      'cross_site_request',
+    );
+    assert.equal((await fetch(`${rt.internal}/api/session`, { headers: { cookie } })).status, 200);
+    const sameOrigin = await postJson(rt.internal, '/auth/forms', credentials(demo.alice), {
+      'sec-fetch-site': 'same-origin',
+    });
+    assert.equal(sameOrigin.status, 200);
+  });
+
   it('answers 415 unsupported_media_type for a body that is neither JSON nor a form', async () => {
     const response = await fetch(`${rt.internal}/auth/forms`, {
       method: 'POST',
