@@ -290,9 +290,9 @@ export class WebSocketGateway {
         return {
           status: 200,
           body: JSON.stringify({
-            ConnectedAt: new Date(conn.connectedAt).toISOString(),
-            LastActiveAt: new Date(conn.lastActiveAt).toISOString(),
-            Identity: { SourceIp: conn.sourceIp, UserAgent: conn.userAgent },
+            connectedAt: new Date(conn.connectedAt).toISOString(),
+            lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
+            identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
           }),
         };
       case 'DELETE':

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDirectoryStore } from '../../functions/core/directory/store.ts';
 import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { demo, FrameClient, signIn, UpgradeRefused, type Frame } from './support/client.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
@@ -49,6 +57,21 @@ describe('connecting', () => {
     await expectRefused(undefined, 401);
     await expectRefused('__Host-cwa-ticket-internal=garbage', 401);
     await expectRefused('unrelated=1', 401);
+  });
+
+  it('refuses the upgrade with 403 when the directory no longer allows the user', async () => {
+    const directory = new DynamoDirectoryStore(
+      createDocumentClient(process.env.DYNAMODB_ENDPOINT),
+      process.env.USERS_TABLE ?? '',
+    );
+    const account = await directory.findByAccount(demo.domain, demo.carol.username);
+    assert.ok(account);
+    await directory.put({ ...account, enabled: false });
+    try {
+      await expectRefused(cookies.carol, 403);
+    } finally {
+      await directory.put(account);
+    }
   });
 
   it('answers ping with pong', async () => {
@@ -232,6 +255,37 @@ describe('instant messages', () => {
     );
     assert.equal(rows.Items?.length, 0);
     await disconnect(alice);
+  });
+});
+
+describe('the local @connections management API', () => {
+  it('posts to, describes and deletes a live connection, and answers Gone after', async () => {
+    const alice = await connect('alice');
+    const db = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
+    const rows = await db.send(
+      new QueryCommand({
+        TableName: process.env.CONNECTIONS_TABLE ?? '',
+        KeyConditionExpression: 'sipUri = :u',
+        ExpressionAttributeValues: { ':u': demo.alice.sipUri },
+      }),
+    );
+    const connectionId = String(rows.Items?.[0]?.connectionId);
+    const api = new ApiGatewayManagementApiClient({ endpoint: process.env.CONNECTIONS_ENDPOINT });
+
+    const pushed = alice.next((f) => f.type === 'test.push');
+    await api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: '{"type":"test.push"}' }));
+    await pushed;
+    const described = await api.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+    assert.ok(described.ConnectedAt instanceof Date);
+    assert.equal(described.Identity?.SourceIp, '127.0.0.1');
+    await api.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    await alice.closed;
+    open.splice(open.indexOf(alice), 1);
+    await assert.rejects(
+      api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: '{}' })),
+      GoneException,
+    );
+    api.destroy();
   });
 });
 
