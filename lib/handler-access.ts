@@ -7,14 +7,13 @@ import type { HandlerAccess } from './constructs/handler-function.ts';
  * Every name here must be a deployed handler module; the stack refuses to synthesize otherwise.
  */
 
-/** Answer without building dependencies: no data, no key. */
-const selfContained: readonly HandlerModule[] = ['http/healthz', 'http/not-found'];
-
-/**
- * Render a page without touching data, but through `publicRoute`, which builds the handler
- * dependencies at cold start and so reads the signing key.
- */
-const pagesOnly: readonly HandlerModule[] = ['http/home', 'http/forms-page'];
+/** Answer without building dependencies (`selfContainedRoute`): no data, no key. */
+const selfContained: readonly HandlerModule[] = [
+  'http/healthz',
+  'http/not-found',
+  'http/home',
+  'http/forms-page',
+];
 
 /** Push frames to or close WebSocket connections through `@connections`. */
 export const connectionPushers: readonly HandlerModule[] = [
@@ -24,10 +23,9 @@ export const connectionPushers: readonly HandlerModule[] = [
   'http/sign-out',
 ];
 
-export const namedModules: readonly HandlerModule[] = [...selfContained, ...pagesOnly, ...connectionPushers];
+export const namedModules: readonly HandlerModule[] = [...selfContained, ...connectionPushers];
 
 export function accessOf(module: HandlerModule): HandlerAccess {
   if (selfContained.includes(module)) return { data: false, signingKey: false };
-  if (pagesOnly.includes(module)) return { data: false, signingKey: true };
   return { data: true, signingKey: true };
 }

@@ -41,6 +41,13 @@ const errorsAsResponses = (): middy.MiddlewareObj<unknown, HttpResult> => ({
   },
 });
 
+/** A route that needs nothing from the outside world (pages, health): no dependencies are built. */
+export function selfContainedRoute(run: (event: APIGatewayProxyEventV2) => Promise<HttpResult>) {
+  return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(errorsAsResponses())
+    .handler(async (event) => run(event));
+}
+
 /** A public route: event in, one domain call, response out; errors mapped in one place. */
 export function publicRoute(run: (event: APIGatewayProxyEventV2, deps: Deps) => Promise<HttpResult>) {
   return middy<APIGatewayProxyEventV2, HttpResult>()

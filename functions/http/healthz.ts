@@ -1,5 +1,5 @@
-import middy from '@middy/core';
+import { selfContainedRoute } from './adapter.ts';
 import { json } from './respond.ts';
 
 /** Liveness only: answers without touching storage. */
-export const handler = middy().handler(async () => json(200, { status: 'ok' }));
+export const handler = selfContainedRoute(async () => json(200, { status: 'ok' }));

@@ -1,7 +1,7 @@
-import middy from '@middy/core';
+import { selfContainedRoute } from './adapter.ts';
 import { json } from './respond.ts';
 
 /** API Gateway's `$default` route: anything no route matches. */
-export const handler = middy().handler(async () =>
+export const handler = selfContainedRoute(async () =>
   json(404, { error: 'not_found', message: 'There is nothing at this address.' }),
 );
