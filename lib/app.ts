@@ -1,4 +1,5 @@
 import { App } from 'aws-cdk-lib';
+import { buildWeb } from '../web/build.ts';
 import { CommunicatorStack } from './communicator-stack.ts';
 
 /**
@@ -17,6 +18,10 @@ function stringContext(name: string): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
+const webAssetPath = stringContext('webAssetPath');
+// Without a prebuilt client, build the current one so `cdk synth` and `cdk deploy` need no extra step.
+if (webAssetPath === undefined) await buildWeb();
+
 const internalWebAclId = stringContext('internalWebAclId');
 const externalWebAclId = stringContext('externalWebAclId');
 
@@ -25,7 +30,7 @@ new CommunicatorStack(app, 'Communicator', {
   ticketLifetimeSeconds: numberContext('ticketLifetimeSeconds'),
   ticketIdleSeconds: numberContext('ticketIdleSeconds'),
   legacyUrl: stringContext('legacyUrl'),
-  webAssetPath: stringContext('webAssetPath'),
+  webAssetPath,
   webAclIds: {
     ...(internalWebAclId && { internal: internalWebAclId }),
     ...(externalWebAclId && { external: externalWebAclId }),
