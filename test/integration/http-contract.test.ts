@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDirectoryStore } from '../../functions/core/directory/store.ts';
+import { httpRoutes } from '../../functions/routes.ts';
 import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { demo, postJson, signIn, ticketCookieOf } from './support/client.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
@@ -262,6 +263,21 @@ describe('session and ticket', () => {
     ]) {
       const response = await fetch(`${rt.internal}/api/session`, { headers: value ? { cookie: value } : {} });
       await expectError(response, 401, 'unauthenticated');
+    }
+  });
+
+  it('refuses every ticket route of the route table without a ticket, on every site that publishes it', async () => {
+    const guarded = httpRoutes.filter((route) => route.auth === 'ticket');
+    assert.ok(guarded.length > 0);
+    for (const route of guarded) {
+      for (const site of route.sites) {
+        const base = site === 'internal' ? rt.internal : rt.external;
+        const response = await fetch(`${base}${route.path}`, {
+          method: route.method,
+          ...(route.method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}),
+        });
+        await expectError(response, 401, 'unauthenticated');
+      }
     }
   });
 
