@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 import { AppError, type ErrorCode } from '../core/errors.ts';
-import type { AuthMethod, Principal, Site } from '../core/model.ts';
+import type { Principal } from '../core/model.ts';
 import { getDeps, type Deps } from '../deps.ts';
 import { errorResult, type HttpResult } from './respond.ts';
 
@@ -11,15 +11,7 @@ import { errorResult, type HttpResult } from './respond.ts';
  * `ticketRoute` refuses a `deny` with the contract's 401/403 before the route's own code runs.
  */
 export type AuthorizerContext =
-  | {
-      readonly verdict: 'allow';
-      readonly sipUri: string;
-      readonly displayName: string;
-      readonly ticketId: string;
-      readonly authMethod: AuthMethod;
-      readonly site: Site;
-      readonly expiresAt: number;
-    }
+  | ({ readonly verdict: 'allow' } & Principal)
   | { readonly verdict: 'deny'; readonly error: ErrorCode; readonly message: string };
 
 export type TicketEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;

@@ -1,15 +1,8 @@
-import type { AuthMethod, Principal, Site } from '../core/model.ts';
+import type { Principal } from '../core/model.ts';
 import type { ConnectionAddress } from '../core/realtime/notifier.ts';
 
-/** The `$connect` authorizer's context; API Gateway repeats it on every event of the connection. */
-export interface WebSocketAuthorizerContext {
-  readonly sipUri: string;
-  readonly displayName: string;
-  readonly ticketId: string;
-  readonly authMethod: AuthMethod;
-  readonly site: Site;
-  readonly expiresAt: number;
-}
+/** The `$connect` authorizer's context (the principal); API Gateway repeats it on every event. */
+export type WebSocketAuthorizerContext = Principal;
 
 export interface WebSocketEvent {
   readonly body?: string | null;

@@ -1,19 +1,9 @@
 /** The WebSocket frames of the public contract (v1), as the browser sees them. */
 
-export const availabilities = [
-  'available',
-  'busy',
-  'do-not-disturb',
-  'be-right-back',
-  'away',
-  'appear-offline',
-] as const;
-export type Availability = (typeof availabilities)[number];
-/** What a watcher sees of someone: the chosen availability, or `offline`. */
-export type SeenAvailability = Exclude<Availability, 'appear-offline'> | 'offline';
-
-/** Limits the server enforces; the client keeps input within them. */
-export const limits = { imTextCharacters: 4000, noteCharacters: 500 } as const;
+// The contract's vocabulary and limits are the server's own, shared rather than restated.
+export { availabilities, type Availability, type SeenAvailability } from '../../functions/core/model.ts';
+export { limits, type ClientFrame } from '../../functions/core/realtime/frames.ts';
+import { availabilities, type Availability, type SeenAvailability } from '../../functions/core/model.ts';
 
 export interface Contact {
   readonly sipUri: string;
@@ -27,19 +17,6 @@ export interface OwnPresence {
   readonly availability: Availability;
   readonly note: string;
 }
-
-export type ClientFrame =
-  | { readonly action: 'presence.set'; readonly availability: Availability; readonly note: string }
-  | { readonly action: 'contacts.list' }
-  | { readonly action: 'contacts.add'; readonly sipUri: string }
-  | { readonly action: 'contacts.remove'; readonly sipUri: string }
-  | {
-      readonly action: 'im.send';
-      readonly to: string;
-      readonly text: string;
-      readonly clientMessageId: string;
-    }
-  | { readonly action: 'ping' };
 
 export interface ImMessage {
   readonly type: 'im.message';
