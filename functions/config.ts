@@ -1,4 +1,6 @@
+import { sites, type Site } from './core/model.ts';
 import type { RegulationPolicy } from './core/regulation/regulator.ts';
+import type { TicketPolicy, TicketRules } from './core/tickets/tickets.ts';
 import { tables, type TableKey, type TableNames } from './core/storage/tables.ts';
 
 /** Settings the handlers read once per cold start; a missing required one fails at start. */
@@ -8,8 +10,8 @@ export interface Settings {
   readonly dynamoEndpoint: string | undefined;
   /** Where the ticket signing key material lives: a local file, or a Secrets Manager secret. */
   readonly signingKey: { readonly file: string } | { readonly secretArn: string };
-  readonly ticketLifetimeSeconds: number;
-  readonly ticketIdleSeconds: number;
+  /** Ticket lifetimes per site, the grace after leaving the client page, and the frame rate limit. */
+  readonly tickets: TicketRules;
   /** Users without enhanced presence are redirected here; unset = refused. */
   readonly legacyUrl: string | undefined;
   readonly regulation: RegulationPolicy;
@@ -20,6 +22,8 @@ export interface Settings {
 export const defaults = {
   ticketLifetimeSeconds: 8 * 60 * 60,
   ticketIdleSeconds: 30 * 60,
+  ticketLeaveGraceSeconds: 60,
+  frameRate: { limit: 60, windowSeconds: 10 },
   regulation: { maxFailures: 5, maxFailuresPerAddress: 20, findTimeSeconds: 120, banTimeSeconds: 300 },
 } as const;
 
@@ -52,6 +56,17 @@ function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
   }
 }
 
+/** A site's ticket policy: `TICKET_*_SECONDS`, overridden per site by `TICKET_*_SECONDS_<SITE>`. */
+function ticketPolicy(env: NodeJS.ProcessEnv, site: Site): TicketPolicy {
+  const suffix = `_${site.toUpperCase()}`;
+  const lifetime = positiveInt(env, 'TICKET_LIFETIME_SECONDS', defaults.ticketLifetimeSeconds);
+  const idle = positiveInt(env, 'TICKET_IDLE_SECONDS', defaults.ticketIdleSeconds);
+  return {
+    lifetimeSeconds: positiveInt(env, `TICKET_LIFETIME_SECONDS${suffix}`, lifetime),
+    idleSeconds: positiveInt(env, `TICKET_IDLE_SECONDS${suffix}`, idle),
+  };
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const tableNames = Object.fromEntries(
     Object.entries(tables).map(([key, def]) => [key, required(env, def.envVar)]),
@@ -62,8 +77,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     tableNames,
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     signingKey,
-    ticketLifetimeSeconds: positiveInt(env, 'TICKET_LIFETIME_SECONDS', defaults.ticketLifetimeSeconds),
-    ticketIdleSeconds: positiveInt(env, 'TICKET_IDLE_SECONDS', defaults.ticketIdleSeconds),
+    tickets: {
+      sites: Object.fromEntries(sites.map((site) => [site, ticketPolicy(env, site)])) as Record<
+        Site,
+        TicketPolicy
+      >,
+      leaveGraceSeconds: positiveInt(env, 'TICKET_LEAVE_GRACE_SECONDS', defaults.ticketLeaveGraceSeconds),
+      frameRate: {
+        limit: positiveInt(env, 'WS_FRAME_RATE_LIMIT', defaults.frameRate.limit),
+        windowSeconds: positiveInt(env, 'WS_FRAME_RATE_WINDOW_SECONDS', defaults.frameRate.windowSeconds),
+      },
+    },
     legacyUrl: optionalUrl(env, 'LEGACY_URL'),
     regulation: {
       maxFailures: positiveInt(env, 'REGULATION_MAX_FAILURES', defaults.regulation.maxFailures),

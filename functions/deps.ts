@@ -41,10 +41,7 @@ export async function buildDeps(settings: Settings, clock: Clock = systemClock):
     new DynamoTicketStore(db, tableNames.tickets),
     await loadSigningKeys(settings.signingKey),
     clock,
-    {
-      lifetimeSeconds: settings.ticketLifetimeSeconds,
-      idleSeconds: settings.ticketIdleSeconds,
-    },
+    settings.tickets,
   );
   const realtime = new Realtime({
     clock,

@@ -62,6 +62,17 @@ export const webSocketRoutes: readonly WebSocketRoute[] = [
 
 export const webSocketPath = '/ws';
 
+/** Work that runs on a schedule rather than on a request. */
+export interface ScheduledTask {
+  readonly handler: HandlerModule;
+  /** How often it runs on AWS (EventBridge); the local runtime runs it more often. */
+  readonly everyMinutes: number;
+}
+
+export const scheduledTasks: readonly ScheduledTask[] = [
+  { handler: 'scheduled/end-expired-sessions', everyMinutes: 1 },
+];
+
 /** Every handler module the product deploys, each once. */
 export function allHandlerModules(): HandlerModule[] {
   return [
@@ -71,6 +82,7 @@ export function allHandlerModules(): HandlerModule[] {
       authorizers.http,
       authorizers.webSocket,
       ...webSocketRoutes.map((r) => r.handler),
+      ...scheduledTasks.map((t) => t.handler),
     ]),
   ];
 }

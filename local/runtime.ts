@@ -10,7 +10,8 @@ import type { Site } from '../functions/core/model.ts';
 import { DynamoContactStore } from '../functions/core/realtime/contacts-store.ts';
 import { createDocumentClient } from '../functions/core/storage/dynamo.ts';
 import { tables, type TableKey } from '../functions/core/storage/tables.ts';
-import { webSocketPath } from '../functions/routes.ts';
+import { scheduledTasks, webSocketPath } from '../functions/routes.ts';
+import { invoke } from './gateway/lambda.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { createHttpApi } from './gateway/http-api.ts';
 import { parseTrustedProxies } from './gateway/proxy-trust.ts';
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   /** Settings handed to the handlers as they are on AWS (TICKET_*, LEGACY_URL). */
   readonly handlerSettings?: Readonly<Record<string, string | undefined>>;
   readonly sweepIntervalMs?: number;
+  /** How often scheduled tasks (e.g. ending expired sessions) run; EventBridge runs them every minute on AWS. */
+  readonly scheduleIntervalMs?: number;
 }
 
 export interface Runtime {
@@ -138,6 +141,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   }, options.sweepIntervalMs ?? 60_000).unref();
 
+  const scheduled = setInterval(() => {
+    for (const task of scheduledTasks) {
+      invoke(task.handler, { source: 'local.scheduler', 'detail-type': 'Scheduled Event', detail: {} }).catch(
+        (err: unknown) => console.error(`[scheduler] ${task.handler} failed:`, err),
+      );
+    }
+  }, options.scheduleIntervalMs ?? 15_000).unref();
+
   const displayHost = host === '127.0.0.1' || host === '::1' ? 'localhost' : host;
   return {
     internalUrl: `http://${displayHost}:${internalPort}`,
@@ -146,6 +157,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     domain: seed.domain,
     async close() {
       clearInterval(sweep);
+      clearInterval(scheduled);
       for (const server of servers) {
         server.close();
         server.closeAllConnections();

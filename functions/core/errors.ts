@@ -19,6 +19,7 @@ export const errorStatus = {
   too_many_attempts: 429,
   unknown_action: 400,
   text_too_long: 413,
+  rate_limited: 429,
   // Integrated Windows sign-in (Negotiate: Kerberos, NTLM); see functions/core/kerberos and ntlm.
   windows_auth_required: 401,
   windows_site_refused: 403,

@@ -24,6 +24,7 @@ export async function handler(
       { tickets: deps.tickets, directory: deps.directory, legacyUrl: deps.settings.legacyUrl },
       readTicketCookie(event.cookies, site),
       site,
+      { activity: true },
     );
     return { isAuthorized: true, context: { verdict: 'allow', ...principal } };
   } catch (err) {

@@ -21,6 +21,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
       { tickets: deps.tickets, directory: deps.directory, legacyUrl: deps.settings.legacyUrl },
       readTicketCookie(cookieHeaders, site),
       site,
+      { activity: false },
     );
     return policy(principal.sipUri, 'Allow', event.methodArn, { ...principal });
   } catch (err) {

@@ -4,7 +4,6 @@ import { principalOfConnection, type WebSocketEvent, type WebSocketResult } from
 /** `$disconnect`: forget the connection; the user's last one going takes them offline. */
 export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
   const deps = await getDeps();
-  const principal = principalOfConnection(event);
-  await deps.realtime.disconnect(principal.sipUri, event.requestContext.connectionId);
+  await deps.realtime.disconnect(principalOfConnection(event), event.requestContext.connectionId);
   return { statusCode: 200 };
 }

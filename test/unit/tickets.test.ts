@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { frozenClock } from '../../functions/core/clock.ts';
 import type { DirectoryUser } from '../../functions/core/model.ts';
 import { signingKeysFromSecret } from '../../functions/core/tickets/keys.ts';
-import type { TicketRecord, TicketStore } from '../../functions/core/tickets/store.ts';
-import { Tickets, type TicketPolicy } from '../../functions/core/tickets/tickets.ts';
+import type { FrameUse, TicketRecord, TicketStore } from '../../functions/core/tickets/store.ts';
+import { Tickets, type TicketPolicy, type TicketRules } from '../../functions/core/tickets/tickets.ts';
 
 /** Behaves like the DynamoDB store: `touch` only extends a ticket that still exists and has not expired. */
 class MemoryTicketStore implements TicketStore {
@@ -25,14 +25,60 @@ class MemoryTicketStore implements TicketStore {
     this.records.set(ticket.ticketId, { ...current, lastActivityAt, idleExpiresAt });
   }
 
+  async useForFrame(
+    ticketId: string,
+    now: number,
+    window: number,
+    activity: { readonly idleSeconds: number } | undefined,
+  ): Promise<FrameUse | undefined> {
+    const current = this.records.get(ticketId);
+    if (!current || current.expiresAt <= now || current.idleExpiresAt <= now) return undefined;
+    const counted = this.frames.get(ticketId);
+    const framesInWindow = counted?.window === window ? counted.count + 1 : 1;
+    this.frames.set(ticketId, { window, count: framesInWindow });
+    const record = activity
+      ? {
+          ...current,
+          lastActivityAt: now,
+          idleExpiresAt: Math.min(now + activity.idleSeconds * 1000, current.expiresAt),
+        }
+      : current;
+    this.records.set(ticketId, record);
+    return { record, framesInWindow };
+  }
+
+  async attach(ticketId: string, at: number): Promise<void> {
+    const current = this.records.get(ticketId);
+    if (current) this.records.set(ticketId, { ...current, attachedAt: at, detachedAt: undefined });
+  }
+
+  async detach(ticketId: string, at: number, checkedAt: number): Promise<void> {
+    const current = this.records.get(ticketId);
+    if (current && (current.attachedAt ?? 0) <= checkedAt)
+      this.records.set(ticketId, { ...current, detachedAt: at });
+  }
+
+  async expiringInMinute(minute: number): Promise<TicketRecord[]> {
+    return [...this.records.values()].filter(
+      (r) => Math.floor(Math.min(r.expiresAt, r.idleExpiresAt) / 60_000) === minute,
+    );
+  }
+
   async delete(ticketId: string): Promise<boolean> {
     return this.records.delete(ticketId);
   }
+
+  private readonly frames = new Map<string, { window: number; count: number }>();
 }
 
 const secret = 'x'.repeat(40);
 const start = Date.UTC(2025, 0, 6, 9, 0, 0);
 const policy: TicketPolicy = { lifetimeSeconds: 8 * 3600, idleSeconds: 15 * 60 };
+const rules: TicketRules = {
+  sites: { internal: policy, external: policy },
+  leaveGraceSeconds: 60,
+  frameRate: { limit: 5, windowSeconds: 10 },
+};
 const second = 1000;
 const minute = 60 * second;
 
@@ -51,7 +97,7 @@ const refusedAsUnauthenticated = { name: 'AppError', code: 'unauthenticated' };
 function setup(options: { secret?: string; store?: MemoryTicketStore } = {}) {
   const store = options.store ?? new MemoryTicketStore();
   const clock = frozenClock(start);
-  const tickets = new Tickets(store, signingKeysFromSecret(options.secret ?? secret), clock, policy);
+  const tickets = new Tickets(store, signingKeysFromSecret(options.secret ?? secret), clock, rules);
   return { store, clock, tickets };
 }
 
@@ -81,6 +127,97 @@ void describe('tickets', () => {
     });
   });
 
+  void describe('WebSocket frames and leaving the client page', () => {
+    void test('counts user frames as activity but not keep-alive pings', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      clock.advance(10 * minute);
+      await tickets.checkFrame(record.ticketId, 'internal', { activity: false });
+      clock.advance(policy.idleSeconds * second - 10 * minute);
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+
+      const fresh = await tickets.issue(alice, 'internal', 'forms');
+      clock.advance(10 * minute);
+      await tickets.checkFrame(fresh.record.ticketId, 'internal', { activity: true });
+      clock.advance(policy.idleSeconds * second - 10 * minute);
+      await tickets.validate(fresh.token, 'internal');
+    });
+
+    void test('marks frames over the rate limit, and starts counting again in the next window', async () => {
+      const { tickets, clock } = setup();
+      const { record } = await tickets.issue(alice, 'internal', 'forms');
+      const checks = [];
+      for (let i = 0; i < rules.frameRate.limit + 1; i++) {
+        checks.push(await tickets.checkFrame(record.ticketId, 'internal', { activity: true }));
+      }
+
+      assert.deepEqual(
+        checks.map((c) => c?.rateLimited),
+        [...Array<boolean>(rules.frameRate.limit).fill(false), true],
+      );
+      clock.advance(rules.frameRate.windowSeconds * second);
+      assert.equal(
+        (await tickets.checkFrame(record.ticketId, 'internal', { activity: true }))?.rateLimited,
+        false,
+      );
+    });
+
+    void test('ends a ticket once its last connection has been gone for the leave grace period', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.attach(record.ticketId);
+      clock.advance(minute);
+      await tickets.detach(record.ticketId, clock.now());
+      clock.advance(rules.leaveGraceSeconds * second - 1);
+      await tickets.validate(token, 'internal');
+
+      clock.advance(1);
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+    });
+
+    void test('keeps a ticket whose page came back within the grace period (a reload)', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.attach(record.ticketId);
+      await tickets.detach(record.ticketId, clock.now());
+      clock.advance(5 * second);
+      await tickets.attach(record.ticketId);
+      clock.advance(rules.leaveGraceSeconds * second);
+
+      await tickets.validate(token, 'internal');
+    });
+
+    void test('does not detach a ticket that a newer connection attached to meanwhile', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      const checkedAt = clock.now();
+      clock.advance(second);
+      await tickets.attach(record.ticketId);
+      await tickets.detach(record.ticketId, checkedAt);
+      clock.advance(rules.leaveGraceSeconds * second + minute);
+
+      await tickets.validate(token, 'internal');
+    });
+
+    void test('lists recently expired tickets for the session sweeper', async () => {
+      const { tickets, clock } = setup();
+      const idle = await tickets.issue(alice, 'internal', 'forms');
+      clock.advance(10 * minute);
+      const active = await tickets.issue(alice, 'internal', 'forms');
+      clock.advance(policy.idleSeconds * second - 10 * minute + second);
+
+      const expired = await tickets.recentlyExpired();
+
+      assert.deepEqual(
+        expired.map((r) => r.ticketId),
+        [idle.record.ticketId],
+      );
+      assert.ok(active);
+    });
+  });
+
   void describe('revocation and expiry', () => {
     void test('refuses a ticket whose record was revoked', async () => {
       const { tickets } = setup();
@@ -90,7 +227,7 @@ void describe('tickets', () => {
 
       assert.equal(revoked?.ticketId, record.ticketId);
       await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
-      assert.equal(await tickets.current(record.ticketId), undefined);
+      assert.equal(await tickets.checkFrame(record.ticketId, 'internal', { activity: false }), undefined);
     });
 
     void test('refuses a ticket once its absolute lifetime has passed, even with steady activity', async () => {
@@ -118,7 +255,7 @@ void describe('tickets', () => {
       clock.advance(1);
 
       await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
-      assert.equal(await tickets.current(record.ticketId), undefined);
+      assert.equal(await tickets.checkFrame(record.ticketId, 'internal', { activity: false }), undefined);
     });
 
     void test('activity pushes the idle expiry, so an active user stays signed in past the idle timeout', async () => {

@@ -13,18 +13,20 @@ export interface AuthorizeDeps {
 /**
  * The authorizer's decision for one request: the ticket must verify and be current, and the
  * user's *current* directory entry must still pass the access policy for this site. Answers the
- * principal the request acts for, or throws an `AppError` with the refusal's code.
+ * principal the request acts for, or throws an `AppError` with the refusal's code. A request
+ * that is user activity moves the idle expiry; opening a WebSocket (a reconnect) does not.
  */
 export async function authorizeTicket(
   deps: AuthorizeDeps,
   token: string | undefined,
   site: Site,
+  options: { readonly activity: boolean },
 ): Promise<Principal> {
   const ticket = await deps.tickets.validate(token, site);
   const user = await deps.directory.findBySipUri(ticket.sipUri);
   if (!user) throw new AppError('unauthenticated', 'Sign in first: this account no longer exists.');
   assertAccess(user, { site, legacyUrl: deps.legacyUrl });
-  await deps.tickets.recordActivity(ticket);
+  if (options.activity) await deps.tickets.recordActivity(ticket);
   return {
     sipUri: user.sipUri,
     displayName: user.displayName,

@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { DirectoryStore } from '../directory/store.ts';
-import type { Principal, SeenAvailability } from '../model.ts';
+import type { DirectoryUser, Principal, SeenAvailability, Site } from '../model.ts';
+import { assertAccess } from '../policy/access.ts';
 import type { TicketRecord } from '../tickets/store.ts';
 import type { Tickets } from '../tickets/tickets.ts';
 import { connectionTtlSeconds, type ConnectionRecord, type ConnectionStore } from './connections.ts';
@@ -27,7 +28,11 @@ export interface Caller {
   readonly connection: ConnectionAddress;
 }
 
-export type SessionEndReason = 'signed_out' | 'expired';
+/**
+ * Why a connection's session ended: the user signed out; the ticket expired (lifetime, idle, or the
+ * user left the client page); an administrator revoked it; or the directory no longer allows the user.
+ */
+export type SessionEndReason = 'signed_out' | 'expired' | 'revoked' | 'policy';
 
 /** A connection this young may still be inside `$connect`, where API Gateway answers Gone. */
 const connectGraceMs = 10_000;
@@ -41,6 +46,17 @@ async function forEachLimited<T>(items: readonly T[], limit: number, run: (item:
     while (next < items.length) await run(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The access policy, as a yes/no for a live connection. */
+function allowed(user: DirectoryUser, site: Site): boolean {
+  try {
+    assertAccess(user, { site, legacyUrl: undefined });
+    return true;
+  } catch (err) {
+    if (err instanceof AppError) return false;
+    throw err;
+  }
 }
 
 /** What a watcher sees of a user. */
@@ -86,6 +102,7 @@ export class Realtime {
       connectedAt: now,
       ttl: Math.floor(now / 1000) + connectionTtlSeconds,
     });
+    await this.deps.tickets.attach(principal.ticketId);
     const { before, after } = await presence.markOnline(principal.sipUri, now);
     // The new connection cannot be written to until `$connect` returns; its client asks for state.
     if (seenAvailability(before) !== seenAvailability(after)) {
@@ -93,10 +110,18 @@ export class Realtime {
     }
   }
 
-  /** A connection closed: forget it, and when it was the user's last, they go offline. */
-  async disconnect(sipUri: string, connectionId: string): Promise<void> {
-    await this.deps.connections.remove(sipUri, connectionId);
-    await this.settleOnline(sipUri);
+  /**
+   * A connection closed: forget it. When it was its ticket's last, the user has left the client
+   * page and the ticket's leave grace period starts; when it was the user's last, they go offline.
+   */
+  async disconnect(principal: Principal, connectionId: string): Promise<void> {
+    await this.deps.connections.remove(principal.sipUri, connectionId);
+    const checkedAt = this.deps.clock.now();
+    const remaining = await this.deps.connections.listByUser(principal.sipUri);
+    if (!remaining.some((c) => c.ticketId === principal.ticketId)) {
+      await this.deps.tickets.detach(principal.ticketId, checkedAt);
+    }
+    await this.settleOnline(principal.sipUri, { remaining, checkedAt });
   }
 
   /**
@@ -104,12 +129,16 @@ export class Realtime {
    * here: a ticket that ended closes the connection with `session.ended`.
    */
   async handle(caller: Caller, frame: ClientFrame): Promise<void> {
-    const ticket = await this.deps.tickets.current(caller.principal.ticketId);
-    if (!ticket) {
-      await this.endConnection(caller.connection, 'expired');
-      return;
+    const { principal } = caller;
+    const [ticket, user] = await Promise.all([
+      this.deps.tickets.checkFrame(principal.ticketId, principal.site, { activity: frame.action !== 'ping' }),
+      this.deps.directory.findBySipUri(principal.sipUri),
+    ]);
+    if (!ticket) return this.endConnection(caller.connection, 'expired');
+    if (!user || !allowed(user, principal.site)) return this.endConnection(caller.connection, 'policy');
+    if (ticket.rateLimited) {
+      throw new AppError('rate_limited', 'Too many frames: slow down; this one was not processed.');
     }
-    if (frame.action !== 'ping') await this.deps.tickets.recordActivity(ticket);
     switch (frame.action) {
       case 'ping':
         return this.reply(caller, { type: 'pong' });
@@ -254,9 +283,12 @@ export class Realtime {
   }
 
   /** Marks a user offline once no connection of theirs is left, and says so to their watchers. */
-  private async settleOnline(sipUri: string): Promise<void> {
-    const checkedAt = this.deps.clock.now();
-    const remaining: ConnectionRecord[] = await this.deps.connections.listByUser(sipUri);
+  private async settleOnline(
+    sipUri: string,
+    known?: { readonly remaining: readonly ConnectionRecord[]; readonly checkedAt: number },
+  ): Promise<void> {
+    const checkedAt = known?.checkedAt ?? this.deps.clock.now();
+    const remaining = known?.remaining ?? (await this.deps.connections.listByUser(sipUri));
     if (remaining.length > 0) return;
     const change = await this.deps.presence.markOffline(sipUri, this.deps.clock.now(), checkedAt);
     if (change && seenAvailability(change.before) !== seenAvailability(change.after)) {

@@ -25,7 +25,12 @@ export const tables = {
     partitionKey: 'sipUri',
     indexes: [{ name: 'account-index', partitionKey: 'account' }],
   },
-  tickets: { envVar: 'TICKETS_TABLE', partitionKey: 'ticketId', ttlAttribute: 'ttl' },
+  tickets: {
+    envVar: 'TICKETS_TABLE',
+    partitionKey: 'ticketId',
+    ttlAttribute: 'ttl',
+    indexes: [{ name: 'expiry-index', partitionKey: 'expiryMinute', sortKey: 'ticketId' }],
+  },
   connections: {
     envVar: 'CONNECTIONS_TABLE',
     partitionKey: 'sipUri',

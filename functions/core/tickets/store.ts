@@ -2,6 +2,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -19,6 +20,16 @@ export interface TicketRecord {
   readonly expiresAt: number;
   readonly idleExpiresAt: number;
   readonly lastActivityAt: number;
+  /** When a WebSocket connection of this ticket last opened. */
+  readonly attachedAt?: number;
+  /** When the ticket's last connection closed (the user left the client page); unset while attached. */
+  readonly detachedAt?: number;
+}
+
+/** What one WebSocket frame did to its ticket: the record after it, and the frames counted in its window. */
+export interface FrameUse {
+  readonly record: TicketRecord;
+  readonly framesInWindow: number;
 }
 
 export interface TicketStore {
@@ -26,12 +37,45 @@ export interface TicketStore {
   get(ticketId: string): Promise<TicketRecord | undefined>;
   /** Records activity: moves the idle expiry, if the ticket still exists. */
   touch(ticket: TicketRecord, lastActivityAt: number, idleExpiresAt: number): Promise<void>;
+  /**
+   * Counts one WebSocket frame in `window` (and, for user activity, moves the idle expiry) in one
+   * write; undefined when the ticket no longer exists or has expired (it is then left as it was).
+   */
+  useForFrame(
+    ticketId: string,
+    now: number,
+    window: number,
+    activity: { readonly idleSeconds: number } | undefined,
+  ): Promise<FrameUse | undefined>;
+  /** A connection of the ticket opened. */
+  attach(ticketId: string, at: number): Promise<void>;
+  /** The ticket's last connection closed, unless one was attached after `checkedAt`. */
+  detach(ticketId: string, at: number, checkedAt: number): Promise<void>;
+  /** Tickets whose absolute or idle expiry falls in the given minute (ms since the epoch / 60 000). */
+  expiringInMinute(minute: number): Promise<TicketRecord[]>;
   /** Revokes the ticket; true when it existed. */
   delete(ticketId: string): Promise<boolean>;
 }
 
+const expiryOf = (expiresAt: number, idleExpiresAt: number): number => Math.min(expiresAt, idleExpiresAt);
 const ttlOf = (expiresAt: number, idleExpiresAt: number): number =>
-  Math.ceil(Math.min(expiresAt, idleExpiresAt) / 1000);
+  Math.ceil(expiryOf(expiresAt, idleExpiresAt) / 1000);
+/** The minute a ticket expires in, the partition of the `expiry-index` the session sweeper reads. */
+export const expiryMinuteOf = (expiresAt: number, idleExpiresAt: number): string =>
+  String(Math.floor(expiryOf(expiresAt, idleExpiresAt) / 60_000));
+
+type Item = TicketRecord & { ttl: number; expiryMinute: string; frameWindow?: number; frameCount?: number };
+
+function recordOf(item: object): TicketRecord {
+  const {
+    ttl: _ttl,
+    expiryMinute: _minute,
+    frameWindow: _window,
+    frameCount: _count,
+    ...record
+  } = item as Item;
+  return record;
+}
 
 export class DynamoTicketStore implements TicketStore {
   constructor(
@@ -43,7 +87,11 @@ export class DynamoTicketStore implements TicketStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...record, ttl: ttlOf(record.expiresAt, record.idleExpiresAt) },
+        Item: {
+          ...record,
+          ttl: ttlOf(record.expiresAt, record.idleExpiresAt),
+          expiryMinute: expiryMinuteOf(record.expiresAt, record.idleExpiresAt),
+        },
         ConditionExpression: 'attribute_not_exists(ticketId)',
       }),
     );
@@ -53,7 +101,7 @@ export class DynamoTicketStore implements TicketStore {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { ticketId }, ConsistentRead: true }),
     );
-    return result.Item as TicketRecord | undefined;
+    return result.Item ? recordOf(result.Item) : undefined;
   }
 
   async touch(ticket: TicketRecord, lastActivityAt: number, idleExpiresAt: number): Promise<void> {
@@ -62,13 +110,14 @@ export class DynamoTicketStore implements TicketStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { ticketId: ticket.ticketId },
-          UpdateExpression: 'SET lastActivityAt = :a, idleExpiresAt = :i, #ttl = :t',
+          UpdateExpression: 'SET lastActivityAt = :a, idleExpiresAt = :i, #ttl = :t, expiryMinute = :m',
           ConditionExpression: 'attribute_exists(ticketId) AND expiresAt > :a',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: {
             ':a': lastActivityAt,
             ':i': idleExpiresAt,
             ':t': ttlOf(ticket.expiresAt, idleExpiresAt),
+            ':m': expiryMinuteOf(ticket.expiresAt, idleExpiresAt),
           },
         }),
       );
@@ -76,6 +125,108 @@ export class DynamoTicketStore implements TicketStore {
       // Revoked or expired meanwhile: nothing to extend.
       if (!isConditionFailure(err)) throw err;
     }
+  }
+
+  async useForFrame(
+    ticketId: string,
+    now: number,
+    window: number,
+    activity: { readonly idleSeconds: number } | undefined,
+  ): Promise<FrameUse | undefined> {
+    const set = activity ? ', lastActivityAt = :now, idleExpiresAt = :i' : '';
+    const activityValues = activity ? { ':i': now + activity.idleSeconds * 1000 } : {};
+    // An expired ticket must not be revived by the activity this frame would record.
+    const current = 'expiresAt > :now AND idleExpiresAt > :now';
+    const update = (expression: string, condition: string) =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { ticketId },
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: { ':one': 1, ':w': window, ':now': now, ...activityValues },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    let item: Item;
+    try {
+      // Usually one write: count the frame in the current window.
+      item = (await update(`SET frameCount = frameCount + :one${set}`, `frameWindow = :w AND ${current}`))
+        .Attributes as Item;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      try {
+        // A new window (or the first frame): start counting again.
+        item = (
+          await update(
+            `SET frameWindow = :w, frameCount = :one${set}`,
+            `attribute_exists(ticketId) AND ${current}`,
+          )
+        ).Attributes as Item;
+      } catch (again) {
+        if (isConditionFailure(again)) return undefined;
+        throw again;
+      }
+    }
+    const stored = recordOf(item);
+    const record = { ...stored, idleExpiresAt: Math.min(stored.idleExpiresAt, stored.expiresAt) };
+    if (activity && item.expiryMinute !== expiryMinuteOf(record.expiresAt, record.idleExpiresAt)) {
+      // The expiry moved to another minute: keep the sweeper's index and the TTL in step.
+      await this.touch(record, record.lastActivityAt, record.idleExpiresAt);
+    }
+    return { record, framesInWindow: Number(item.frameCount ?? 0) };
+  }
+
+  async attach(ticketId: string, at: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { ticketId },
+          UpdateExpression: 'SET attachedAt = :t REMOVE detachedAt',
+          ConditionExpression: 'attribute_exists(ticketId)',
+          ExpressionAttributeValues: { ':t': at },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async detach(ticketId: string, at: number, checkedAt: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { ticketId },
+          UpdateExpression: 'SET detachedAt = :t',
+          ConditionExpression:
+            'attribute_exists(ticketId) AND (attribute_not_exists(attachedAt) OR attachedAt <= :c)',
+          ExpressionAttributeValues: { ':t': at, ':c': checkedAt },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async expiringInMinute(minute: number): Promise<TicketRecord[]> {
+    const out: TicketRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'expiry-index',
+          KeyConditionExpression: 'expiryMinute = :m',
+          ExpressionAttributeValues: { ':m': String(minute) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      out.push(...(page.Items ?? []).map(recordOf));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return out;
   }
 
   async delete(ticketId: string): Promise<boolean> {

@@ -11,6 +11,21 @@ export interface TicketPolicy {
   readonly idleSeconds: number;
 }
 
+/** How tickets live: per site lifetimes, the grace after leaving the client page, and the frame rate. */
+export interface TicketRules {
+  readonly sites: Readonly<Record<Site, TicketPolicy>>;
+  /** A ticket whose last connection closed ends this long after, unless a connection returns (a reload). */
+  readonly leaveGraceSeconds: number;
+  /** At most `limit` WebSocket frames per ticket in each window of `windowSeconds`. */
+  readonly frameRate: { readonly limit: number; readonly windowSeconds: number };
+}
+
+/** A WebSocket frame's view of its ticket. */
+export type FrameCheck = { readonly record: TicketRecord; readonly rateLimited: boolean } | undefined;
+
+/** The session sweeper looks this many minutes back for tickets that expired. */
+const sweepLookBackMinutes = 15;
+
 export interface IssuedTicket {
   /** The signed JWT that travels in the ticket cookie. */
   readonly token: string;
@@ -37,19 +52,20 @@ export class Tickets {
     private readonly store: TicketStore,
     private readonly keys: SigningKeys,
     private readonly clock: Clock,
-    private readonly policy: TicketPolicy,
+    private readonly rules: TicketRules,
   ) {}
 
   async issue(user: DirectoryUser, site: Site, authMethod: AuthMethod): Promise<IssuedTicket> {
     const now = this.clock.now();
+    const policy = this.rules.sites[site];
     const record: TicketRecord = {
       ticketId: randomBytes(24).toString('base64url'),
       sipUri: user.sipUri,
       site,
       authMethod,
       issuedAt: now,
-      expiresAt: now + this.policy.lifetimeSeconds * 1000,
-      idleExpiresAt: Math.min(now + this.policy.idleSeconds * 1000, now + this.policy.lifetimeSeconds * 1000),
+      expiresAt: now + policy.lifetimeSeconds * 1000,
+      idleExpiresAt: Math.min(now + policy.idleSeconds * 1000, now + policy.lifetimeSeconds * 1000),
       lastActivityAt: now,
     };
     await this.store.put(record);
@@ -91,23 +107,63 @@ export class Tickets {
     return record;
   }
 
-  /** True while neither the absolute nor the idle expiry has passed. */
+  /**
+   * True while neither the absolute nor the idle expiry has passed, and the user has not left the
+   * client page (its last connection closed) for longer than the grace period.
+   */
   isCurrent(record: TicketRecord): boolean {
     const now = this.clock.now();
-    return now < record.expiresAt && now < record.idleExpiresAt;
+    const left =
+      record.detachedAt !== undefined && now >= record.detachedAt + this.rules.leaveGraceSeconds * 1000;
+    return now < record.expiresAt && now < record.idleExpiresAt && !left;
   }
 
-  /** Re-reads a ticket by id (for WebSocket messages, which the authorizer does not see). */
-  async current(ticketId: string): Promise<TicketRecord | undefined> {
-    const record = await this.store.get(ticketId);
-    return record && this.isCurrent(record) ? record : undefined;
+  /**
+   * Checks the ticket for one WebSocket frame (the authorizer runs only at `$connect`), counts the
+   * frame against the rate limit and, when it is user activity (not a keep-alive), against the idle
+   * timeout. Answers undefined when the ticket has ended.
+   */
+  async checkFrame(
+    ticketId: string,
+    site: Site,
+    options: { readonly activity: boolean },
+  ): Promise<FrameCheck> {
+    const now = this.clock.now();
+    const { limit, windowSeconds } = this.rules.frameRate;
+    const used = await this.store.useForFrame(
+      ticketId,
+      now,
+      Math.floor(now / (windowSeconds * 1000)),
+      options.activity ? { idleSeconds: this.rules.sites[site].idleSeconds } : undefined,
+    );
+    if (!used || !this.isCurrent(used.record)) return undefined;
+    return { record: used.record, rateLimited: used.framesInWindow > limit };
+  }
+
+  /** A connection of the ticket opened: the user is on the client page. */
+  attach(ticketId: string): Promise<void> {
+    return this.store.attach(ticketId, this.clock.now());
+  }
+
+  /** The ticket's last connection closed (as seen at `checkedAt`): the leave grace period starts. */
+  detach(ticketId: string, checkedAt: number): Promise<void> {
+    return this.store.detach(ticketId, this.clock.now(), checkedAt);
+  }
+
+  /** Tickets that expired recently (absolute or idle) and still have a record, for the session sweeper. */
+  async recentlyExpired(): Promise<TicketRecord[]> {
+    const nowMinute = Math.floor(this.clock.now() / 60_000);
+    const minutes = Array.from({ length: sweepLookBackMinutes + 1 }, (_, i) => nowMinute - i);
+    const found = (await Promise.all(minutes.map((m) => this.store.expiringInMinute(m)))).flat();
+    const now = this.clock.now();
+    return found.filter((r) => now >= r.expiresAt || now >= r.idleExpiresAt);
   }
 
   /** Counts user activity against the idle timeout. */
   async recordActivity(record: TicketRecord): Promise<void> {
     const now = this.clock.now();
     if (now - record.lastActivityAt < touchIntervalMs) return;
-    const idleExpiresAt = Math.min(now + this.policy.idleSeconds * 1000, record.expiresAt);
+    const idleExpiresAt = Math.min(now + this.rules.sites[record.site].idleSeconds * 1000, record.expiresAt);
     await this.store.touch(record, now, idleExpiresAt);
   }
 

@@ -1,0 +1,8 @@
+import { endExpiredSessions } from '../core/realtime/end-expired-sessions.ts';
+import { getDeps } from '../deps.ts';
+
+/** Runs every minute (EventBridge on AWS, a timer locally): closes the connections of expired tickets. */
+export async function handler(): Promise<{ ended: number }> {
+  const deps = await getDeps();
+  return { ended: await endExpiredSessions(deps) };
+}
