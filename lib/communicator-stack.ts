@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -12,6 +14,7 @@ import {
   authorizers,
   httpFallback,
   httpRoutes,
+  scheduledTasks,
   webSocketPath,
   webSocketRoutes,
   type HandlerModule,
@@ -146,6 +149,13 @@ export class CommunicatorStack extends Stack {
       new CfnOutput(this, `${siteId}Url`, {
         description: `The ${site} site`,
         value: `https://${distributions[site].distribution.distributionDomainName}`,
+      });
+    }
+    for (const task of scheduledTasks) {
+      new Rule(this, `${idOf(task.handler)}Schedule`, {
+        description: `Runs ${task.handler}`,
+        schedule: Schedule.rate(Duration.minutes(task.everyMinutes)),
+        targets: [new LambdaFunction(functionOf(task.handler))],
       });
     }
     // Signing out on one site ends the ticket's connections on either.

@@ -21,6 +21,7 @@ export const connectionPushers: readonly HandlerModule[] = [
   'ws/disconnect',
   'ws/actions',
   'http/sign-out',
+  'scheduled/end-expired-sessions',
 ];
 
 export const namedModules: readonly HandlerModule[] = [...selfContained, ...connectionPushers];

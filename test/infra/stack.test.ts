@@ -13,6 +13,7 @@ import {
   authorizers,
   httpFallback,
   httpRoutes,
+  scheduledTasks,
   webSocketRoutes,
   type HandlerModule,
 } from '../../functions/routes.ts';
@@ -295,6 +296,21 @@ describe('functions', () => {
     }
   });
 
+  it('runs every scheduled task on its EventBridge schedule', () => {
+    for (const task of scheduledTasks) {
+      const fn = logicalId(functionOf(task.handler));
+      const rules = Object.values(resources('AWS::Events::Rule')).filter((rule) =>
+        JSON.stringify(rule.Properties.Targets).includes(`"${fn}"`),
+      );
+      assert.equal(rules.length, 1, task.handler);
+      assert.equal(
+        rules[0]?.Properties.ScheduleExpression,
+        `rate(${task.everyMinutes} minute)`,
+        task.handler,
+      );
+    }
+  });
+
   it('gives every handler each table name and the signing key secret in its environment', () => {
     for (const module of allHandlerModules()) {
       const variables = template.toJSON().Resources[logicalId(functionOf(module))].Properties.Environment
@@ -351,7 +367,13 @@ describe('least privilege', () => {
   });
 
   it('lets exactly the handlers that push to or close connections manage them, on both sites’ APIs', () => {
-    const pushers = ['ws/connect', 'ws/disconnect', 'ws/actions', 'http/sign-out'];
+    const pushers = [
+      'ws/connect',
+      'ws/disconnect',
+      'ws/actions',
+      'http/sign-out',
+      'scheduled/end-expired-sessions',
+    ];
     for (const module of allHandlerModules()) {
       const manage = statementsOf(module).filter((statement) =>
         actionsOf(statement).includes('execute-api:ManageConnections'),
