@@ -4,6 +4,7 @@ import { AppError, type ErrorCode } from '../core/errors.ts';
 import type { Principal } from '../core/model.ts';
 import { getDeps, type Deps } from '../deps.ts';
 import { errorResult, type HttpResult } from './respond.ts';
+import { securityHeaders } from './security-headers-middleware.ts';
 
 /**
  * What the HTTP authorizer hands to routes. HTTP APIs cannot shape the answer API Gateway gives
@@ -36,6 +37,7 @@ const errorsAsResponses = (): middy.MiddlewareObj<unknown, HttpResult> => ({
 /** A route that needs nothing from the outside world (pages, health): no dependencies are built. */
 export function selfContainedRoute(run: (event: APIGatewayProxyEventV2) => Promise<HttpResult>) {
   return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(securityHeaders())
     .use(errorsAsResponses())
     .handler(async (event) => run(event));
 }
@@ -43,6 +45,7 @@ export function selfContainedRoute(run: (event: APIGatewayProxyEventV2) => Promi
 /** A public route: event in, one domain call, response out; errors mapped in one place. */
 export function publicRoute(run: (event: APIGatewayProxyEventV2, deps: Deps) => Promise<HttpResult>) {
   return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(securityHeaders())
     .use(errorsAsResponses())
     .handler(async (event) => run(event, await getDeps()));
 }
@@ -52,6 +55,7 @@ export function ticketRoute(
   run: (event: TicketEvent, principal: Principal, deps: Deps) => Promise<HttpResult>,
 ) {
   return middy<TicketEvent, HttpResult>()
+    .use(securityHeaders())
     .use(errorsAsResponses())
     .handler(async (event) => {
       const principal = principalOf(event);

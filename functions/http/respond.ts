@@ -3,21 +3,14 @@ import { AppError, isAppError } from '../core/errors.ts';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 
-const securityHeaders = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-} as const;
-
-const htmlPolicy =
-  "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'";
+// Security headers are added by the route adapters' middleware (security-headers-middleware.ts).
+const noStore = { 'cache-control': 'no-store' } as const;
 
 export function json(statusCode: number, body: unknown, extra: Partial<HttpResult> = {}): HttpResult {
   return {
     ...extra,
     statusCode,
-    headers: { ...securityHeaders, 'content-type': 'application/json; charset=utf-8', ...extra.headers },
+    headers: { ...noStore, 'content-type': 'application/json; charset=utf-8', ...extra.headers },
     body: JSON.stringify(body),
   };
 }
@@ -27,9 +20,8 @@ export function html(statusCode: number, body: string, extra: Partial<HttpResult
     ...extra,
     statusCode,
     headers: {
-      ...securityHeaders,
+      ...noStore,
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': htmlPolicy,
       ...extra.headers,
     },
     body,
@@ -37,13 +29,13 @@ export function html(statusCode: number, body: string, extra: Partial<HttpResult
 }
 
 export function redirect(location: string, extra: Partial<HttpResult> = {}): HttpResult {
-  return { ...extra, statusCode: 303, headers: { ...securityHeaders, location, ...extra.headers }, body: '' };
+  return { ...extra, statusCode: 303, headers: { ...noStore, location, ...extra.headers }, body: '' };
 }
 
 export const noContent = (extra: Partial<HttpResult> = {}): HttpResult => ({
   ...extra,
   statusCode: 204,
-  headers: { ...securityHeaders, ...extra.headers },
+  headers: { ...noStore, ...extra.headers },
 });
 
 /** The one place an error becomes an HTTP answer: contract errors as they are, anything else as 500. */

@@ -11,6 +11,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { hstsMaxAgeSeconds, pageSecurityHeaders } from '../../functions/http/security-headers.ts';
 
 export interface WebAssetsProps {
   /** Folder of the built browser client, copied to the bucket root as it is (the client lives under `app/`). */
@@ -39,9 +40,13 @@ const directoryIndex = `function handler(event) {
   return request;
 }`;
 
-// Same headers as the local gateway's static client (local/gateway/static-site.ts), plus HSTS.
-const contentSecurityPolicy =
-  "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'";
+// The same headers as the local gateway's static client (local/gateway/static-site.ts), in
+// CloudFront's vocabulary; a value CloudFront cannot express fails the synth.
+const expressible = <T extends string>(kind: Record<string, T>, value: string): T => {
+  const option = Object.values(kind).find((candidate) => candidate === value);
+  if (!option) throw new Error(`CloudFront cannot send the security header value "${value}"`);
+  return option;
+};
 
 /**
  * The browser client's static files and how they are served: a private, encrypted, TLS-only
@@ -95,11 +100,21 @@ export class WebAssets extends Construct {
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'Headers', {
       comment: 'Security headers of the web client',
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy, override: true },
+        contentSecurityPolicy: {
+          contentSecurityPolicy: pageSecurityHeaders['content-security-policy'],
+          override: true,
+        },
+        // CloudFront's only X-Content-Type-Options value is nosniff.
         contentTypeOptions: { override: true },
-        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), override: true },
+        frameOptions: {
+          frameOption: expressible(HeadersFrameOption, pageSecurityHeaders['x-frame-options']),
+          override: true,
+        },
+        referrerPolicy: {
+          referrerPolicy: expressible(HeadersReferrerPolicy, pageSecurityHeaders['referrer-policy']),
+          override: true,
+        },
+        strictTransportSecurity: { accessControlMaxAge: Duration.seconds(hstsMaxAgeSeconds), override: true },
       },
     });
   }

@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { TLSSocket } from 'node:tls';
+import { pageSecurityHeaders, strictTransportSecurity } from '../../functions/http/security-headers.ts';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -13,14 +15,13 @@ const types: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/** Headers CloudFront adds to the static client (its response headers policy in the stack). */
-const staticHeaders = {
-  'content-security-policy':
-    "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-} as const;
+/** Headers CloudFront adds to the static client (its response headers policy in the stack), HSTS on TLS. */
+function staticHeaders(res: ServerResponse): Record<string, string> {
+  const overTls = res.req.socket instanceof TLSSocket;
+  return overTls
+    ? { ...pageSecurityHeaders, 'strict-transport-security': strictTransportSecurity }
+    : { ...pageSecurityHeaders };
+}
 
 /**
  * Serves the built web client under `/app/` the way S3 behind CloudFront does; `/app/` is its
@@ -29,7 +30,7 @@ const staticHeaders = {
 export async function serveStatic(root: string, path: string, res: ServerResponse): Promise<boolean> {
   if (path !== '/app' && !path.startsWith('/app/')) return false;
   if (path === '/app') {
-    res.writeHead(301, { location: '/app/' }).end();
+    res.writeHead(301, { location: '/app/', ...staticHeaders(res) }).end();
     return true;
   }
   const relative = path.endsWith('/') ? `${path}index.html` : path;
@@ -38,7 +39,7 @@ export async function serveStatic(root: string, path: string, res: ServerRespons
     decoded = decodeURIComponent(relative);
   } catch {
     res
-      .writeHead(400, { 'content-type': 'application/json' })
+      .writeHead(400, { 'content-type': 'application/json', ...staticHeaders(res) })
       .end('{"error":"bad_request","message":"bad path"}');
     return true;
   }
@@ -46,7 +47,7 @@ export async function serveStatic(root: string, path: string, res: ServerRespons
   const info = file.startsWith(root + sep) ? await stat(file).catch(() => undefined) : undefined;
   if (!info?.isFile()) {
     res
-      .writeHead(404, { 'content-type': 'application/json', ...staticHeaders })
+      .writeHead(404, { 'content-type': 'application/json', ...staticHeaders(res) })
       .end('{"error":"not_found","message":"There is nothing at this address."}');
     return true;
   }
@@ -54,7 +55,7 @@ export async function serveStatic(root: string, path: string, res: ServerRespons
     'content-type': types[extname(file)] ?? 'application/octet-stream',
     'content-length': info.size,
     'cache-control': extname(file) === '.html' ? 'no-cache' : 'public, max-age=300',
-    ...staticHeaders,
+    ...staticHeaders(res),
   });
   createReadStream(file).pipe(res);
   return true;

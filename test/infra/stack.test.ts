@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { App, type CfnElement } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { sites } from '../../functions/core/model.ts';
 import { tables } from '../../functions/core/storage/tables.ts';
+import { pageSecurityHeaders } from '../../functions/http/security-headers.ts';
 import {
   allHandlerModules,
   authorizers,
@@ -455,9 +456,12 @@ describe('CloudFront', () => {
     template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
       ResponseHeadersPolicyConfig: {
         SecurityHeadersConfig: {
-          ContentSecurityPolicy: { ContentSecurityPolicy: Match.stringLikeRegexp("connect-src 'self'") },
+          // The same values the local static server sends (one shared constant).
+          ContentSecurityPolicy: { ContentSecurityPolicy: pageSecurityHeaders['content-security-policy'] },
+          ContentTypeOptions: { Override: true },
           ReferrerPolicy: { ReferrerPolicy: 'no-referrer' },
           FrameOptions: { FrameOption: 'DENY' },
+          StrictTransportSecurity: { AccessControlMaxAgeSec: 365 * 24 * 3600 },
         },
       },
     });
