@@ -45,6 +45,11 @@ export const tables = {
     sortKey: 'contact',
     indexes: [{ name: 'watchers-index', partitionKey: 'contact', sortKey: 'owner' }],
   },
+  // Integrated Windows sign-in: which Kerberos principal or NTLM account is which user (and the NT
+  // hash of users with NTLM enabled), authenticators already seen, and pending NTLM challenges.
+  windowsIdentities: { envVar: 'WINDOWS_IDENTITIES_TABLE', partitionKey: 'identity' },
+  kerberosReplay: { envVar: 'KERBEROS_REPLAY_TABLE', partitionKey: 'key', ttlAttribute: 'ttl' },
+  ntlmChallenges: { envVar: 'NTLM_CHALLENGES_TABLE', partitionKey: 'challengeId', ttlAttribute: 'ttl' },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof tables;
