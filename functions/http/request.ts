@@ -81,3 +81,22 @@ export function assertNotCrossSite(event: APIGatewayProxyEventV2): void {
     throw new AppError('cross_site_request', 'This request came from another site and was refused.');
   }
 }
+
+/**
+ * Refuses a WebSocket upgrade whose `Origin` is not the site itself: browsers send cookies with
+ * cross-origin upgrades, so without this any page could open a connection as the signed-in user.
+ * The site's host is `X-Forwarded-Host` when the CDN sets it (CloudFront does not forward `Host`),
+ * else `Host`. Upgrades without an `Origin` come from non-browser clients and are not affected.
+ */
+export function assertSameOriginUpgrade(origin: string | undefined, siteHost: string | undefined): void {
+  if (origin === undefined) return;
+  let originHost: string | undefined;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = undefined;
+  }
+  if (!originHost || !siteHost || originHost.toLowerCase() !== siteHost.toLowerCase()) {
+    throw new AppError('cross_site_request', 'This connection was opened from another site and was refused.');
+  }
+}

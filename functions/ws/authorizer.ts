@@ -2,21 +2,25 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { isAppError } from '../core/errors.ts';
 import { authorizeTicket } from '../core/policy/authorize-ticket.ts';
 import { getDeps } from '../deps.ts';
-import { siteOf } from '../http/request.ts';
+import { assertSameOriginUpgrade, siteOf } from '../http/request.ts';
 import { readTicketCookie } from '../http/ticket-cookie.ts';
 
 /**
  * The WebSocket `$connect` authorizer. Without a valid ticket it fails with API Gateway's
  * `Unauthorized` (401, no upgrade); a valid ticket whose user the policy now refuses gets an
- * explicit Deny (403). API Gateway runs it only at `$connect`, so later frames re-check the ticket.
+ * explicit Deny (403), as does an upgrade a browser started from another origin (cross-site
+ * WebSocket hijacking). API Gateway runs it only at `$connect`, so later frames re-check the ticket.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const deps = await getDeps();
   const site = siteOf(event);
-  const cookieHeaders = Object.entries(event.headers ?? {})
-    .filter(([name]) => name.toLowerCase() === 'cookie')
-    .map(([, value]) => value ?? '');
+  const header = (wanted: string) =>
+    Object.entries(event.headers ?? {})
+      .filter(([name]) => name.toLowerCase() === wanted)
+      .map(([, value]) => value ?? '');
+  const cookieHeaders = header('cookie');
   try {
+    assertSameOriginUpgrade(header('origin')[0], header('x-forwarded-host')[0] ?? header('host')[0]);
     const principal = await authorizeTicket(
       { tickets: deps.tickets, directory: deps.directory, legacyUrl: deps.settings.legacyUrl },
       readTicketCookie(cookieHeaders, site),

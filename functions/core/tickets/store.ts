@@ -148,25 +148,34 @@ export class DynamoTicketStore implements TicketStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-    let item: Item;
-    try {
-      // Usually one write: count the frame in the current window.
-      item = (await update(`SET frameCount = frameCount + :one${set}`, `frameWindow = :w AND ${current}`))
-        .Attributes as Item;
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
+    let item: Item | undefined;
+    for (let attempt = 0; attempt < 3 && !item; attempt++) {
       try {
-        // A new window (or the first frame): start counting again.
-        item = (
-          await update(
-            `SET frameWindow = :w, frameCount = :one${set}`,
-            `attribute_exists(ticketId) AND ${current}`,
-          )
-        ).Attributes as Item;
-      } catch (again) {
-        if (isConditionFailure(again)) return undefined;
-        throw again;
+        // Usually one write: count the frame in the current window.
+        item = (await update(`SET frameCount = frameCount + :one${set}`, `frameWindow = :w AND ${current}`))
+          .Attributes as Item;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        try {
+          // A new window (or the first frame): start counting again, unless a concurrent frame just did.
+          item = (
+            await update(
+              `SET frameWindow = :w, frameCount = :one${set}`,
+              `attribute_exists(ticketId) AND ${current} AND (attribute_not_exists(frameWindow) OR frameWindow < :w)`,
+            )
+          ).Attributes as Item;
+        } catch (again) {
+          if (!isConditionFailure(again)) throw again;
+          const stored = await this.get(ticketId);
+          if (!stored || stored.expiresAt <= now || stored.idleExpiresAt <= now) return undefined;
+        }
       }
+    }
+    if (!item) {
+      // Still contended (or a window from a skewed clock): let the frame through uncounted.
+      const stored = await this.get(ticketId);
+      if (!stored || stored.expiresAt <= now || stored.idleExpiresAt <= now) return undefined;
+      return { record: stored, framesInWindow: 0 };
     }
     const stored = recordOf(item);
     const record = { ...stored, idleExpiresAt: Math.min(stored.idleExpiresAt, stored.expiresAt) };

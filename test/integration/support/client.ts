@@ -62,8 +62,15 @@ export class FrameClient {
     );
   }
 
-  static async connect(base: string, cookie: string | undefined): Promise<FrameClient> {
-    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, cookie ? { headers: { cookie } } : {});
+  static async connect(
+    base: string,
+    cookie: string | undefined,
+    options: { readonly origin?: string } = {},
+  ): Promise<FrameClient> {
+    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, {
+      ...(cookie ? { headers: { cookie } } : {}),
+      ...(options.origin ? { origin: options.origin } : {}),
+    });
     const client = new FrameClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
