@@ -4,6 +4,9 @@ import {
   AllowedMethods,
   CachePolicy,
   Distribution,
+  Function as CloudFrontFunction,
+  FunctionCode,
+  FunctionRuntime,
   FunctionEventType,
   OriginProtocolPolicy,
   OriginRequestPolicy,
@@ -60,11 +63,27 @@ export class SiteDistribution extends Construct {
       });
     // Every viewer header (cookies, WebSocket upgrade headers) reaches API Gateway, except Host,
     // which must name the API for API Gateway to route the request.
-    const uncached = {
+    // Host itself cannot go through, so the site's own host travels as X-Forwarded-Host: the
+    // handlers compare it with Origin to refuse cross-site WebSocket upgrades.
+    const forwardHost = new CloudFrontFunction(this, 'ForwardHost', {
+      comment: `Communicator ${props.site}: pass the site host to the API as X-Forwarded-Host`,
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(
+        [
+          'function handler(event) {',
+          '  var request = event.request;',
+          "  request.headers['x-forwarded-host'] = { value: request.headers.host.value };",
+          '  return request;',
+          '}',
+        ].join('\n'),
+      ),
+    });
+    const uncached: Omit<BehaviorOptions, 'origin'> = {
       cachePolicy: CachePolicy.CACHING_DISABLED,
       originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-    } as const;
+      functionAssociations: [{ function: forwardHost, eventType: FunctionEventType.VIEWER_REQUEST }],
+    };
     const toHttpApi: BehaviorOptions = {
       origin: origin(props.httpApi),
       allowedMethods: AllowedMethods.ALLOW_ALL,

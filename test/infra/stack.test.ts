@@ -449,6 +449,29 @@ describe('CloudFront', () => {
     }
   });
 
+  it('tells the API each site’s own host (X-Forwarded-Host) on every API and WebSocket behaviour', () => {
+    const forwarders = Object.entries(resources('AWS::CloudFront::Function'))
+      .filter(([, fn]) => String(fn.Properties.FunctionCode).includes("headers['x-forwarded-host']"))
+      .map(([id]) => id);
+    assert.ok(forwarders.length > 0);
+    for (const site of sites) {
+      const { config } = behaviorsOf(site);
+      const apiBehaviors = [
+        config.DefaultCacheBehavior,
+        ...config.CacheBehaviors.filter((behavior) => !behavior.PathPattern.startsWith('/app')),
+      ] as unknown as { FunctionAssociations?: { EventType: string; FunctionARN: unknown }[] }[];
+      for (const behavior of apiBehaviors) {
+        const [association] = behavior.FunctionAssociations ?? [];
+        assert.equal(association?.EventType, 'viewer-request');
+        const arn = JSON.stringify(association?.FunctionARN);
+        assert.ok(
+          forwarders.some((id) => arn.includes(`"${id}"`)),
+          'the forward-host function',
+        );
+      }
+    }
+  });
+
   it('serves the web client with folder URLs resolved to index.html and its security headers', () => {
     const [functionId] = Object.keys(template.findResources('AWS::CloudFront::Function'));
     const [headersId] = Object.keys(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
