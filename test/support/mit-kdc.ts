@@ -1,0 +1,210 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The MIT Kerberos programs the fixture runs (Debian: krb5-kdc, krb5-admin-server, krb5-user). */
+export const kerberosTools = {
+  krb5kdc: '/usr/sbin/krb5kdc',
+  kdb5_util: '/usr/sbin/kdb5_util',
+  kadminLocal: '/usr/sbin/kadmin.local',
+  kinit: '/usr/bin/kinit',
+  kdestroy: '/usr/bin/kdestroy',
+} as const;
+
+/**
+ * Whether a real KDC can be started here. In CI a missing tool fails the suite loudly (`.ci/run`
+ * installs them); on a developer's machine the suite is skipped with the reason printed.
+ */
+export function kdcAvailable(): true | string {
+  const missing = Object.values(kerberosTools).filter((path) => !existsSync(path));
+  if (missing.length === 0) return true;
+  const reason = `${missing.join(', ')} missing: apt-get install -y krb5-kdc krb5-admin-server krb5-user`;
+  if (process.env.CI) throw new Error(reason);
+  return reason;
+}
+
+export interface KdcUser {
+  readonly name: string;
+  readonly password: string;
+}
+
+export interface KdcOptions {
+  readonly realm?: string;
+  /** Users (principal names without the realm) to create with their passwords. */
+  readonly users: readonly KdcUser[];
+  /** Service principals (e.g. `HTTP/localhost`) to create with random keys, all into one keytab. */
+  readonly services?: readonly string[];
+  /** Enctypes of the principals' keys, as kdc.conf's `supported_enctypes` spells them. */
+  readonly enctypes?: readonly string[];
+}
+
+export interface Kdc {
+  readonly realm: string;
+  readonly dir: string;
+  readonly port: number;
+  /** KRB5_CONFIG for clients (kinit, curl, Chromium, the `kerberos` package). */
+  readonly krb5Config: string;
+  /** The keytab holding the service principals' keys. */
+  readonly keytab: string;
+  /** The environment a Kerberos client needs, plus the credential cache to use. */
+  clientEnv(ccache: string): NodeJS.ProcessEnv;
+  /** `kinit`s a user into a fresh credential cache file; answers its path. */
+  kinit(user: KdcUser, options?: { lifetime?: string; ccache?: string }): Promise<string>;
+  /** Runs kadmin.local with one query (e.g. `cpw -randkey HTTP/localhost`). */
+  kadmin(query: string): Promise<string>;
+  /** Writes the current keys of a principal to a keytab (new kvno when `randomize` is set). */
+  exportKeytab(principal: string, path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const defaultEnctypes = ['aes256-cts-hmac-sha1-96', 'aes128-cts-hmac-sha1-96'];
+
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string) {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output}`));
+    });
+    // A program that never reads its input (most of them) closes the pipe early: not an error.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+async function waitForPort(port: number, child: ChildProcess, log: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) {
+      throw new Error(`krb5kdc exited ${child.exitCode}: ${await readFile(log, 'utf8').catch(() => '')}`);
+    }
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`krb5kdc did not listen on ${port} within 5 s`);
+}
+
+/**
+ * A throwaway MIT KDC on a loopback port, with its own configuration (no DNS, no reverse lookups),
+ * database, users, service principals and keytab. Setup takes well under a second.
+ */
+export async function startKdc(options: KdcOptions): Promise<Kdc> {
+  const realm = options.realm ?? 'EXAMPLE.TEST';
+  const dir = await mkdtemp(join(tmpdir(), 'cwa-kdc-'));
+  const port = await freePort();
+  const krb5Config = join(dir, 'krb5.conf');
+  const kdcProfile = join(dir, 'kdc.conf');
+  const keytab = join(dir, 'service.keytab');
+  const log = join(dir, 'kdc.log');
+  const enctypes = options.enctypes ?? defaultEnctypes;
+  await writeFile(
+    krb5Config,
+    `[libdefaults]
+  default_realm = ${realm}
+  dns_lookup_kdc = false
+  dns_lookup_realm = false
+  dns_canonicalize_hostname = false
+  rdns = false
+  udp_preference_limit = 1
+  default_ccache_name = FILE:${join(dir, 'default.ccache')}
+[realms]
+  ${realm} = {
+    kdc = 127.0.0.1:${port}
+  }
+[domain_realm]
+  localhost = ${realm}
+  127.0.0.1 = ${realm}
+`,
+  );
+  await writeFile(
+    kdcProfile,
+    `[kdcdefaults]
+  kdc_listen = 127.0.0.1:${port}
+  kdc_tcp_listen = 127.0.0.1:${port}
+[realms]
+  ${realm} = {
+    database_name = ${join(dir, 'principal')}
+    key_stash_file = ${join(dir, 'stash')}
+    acl_file = ${join(dir, 'kadm5.acl')}
+    supported_enctypes = ${enctypes.map((e) => `${e}:normal`).join(' ')}
+    max_life = 10h
+    max_renewable_life = 1d
+  }
+[logging]
+  kdc = FILE:${log}
+`,
+  );
+  await writeFile(join(dir, 'kadm5.acl'), '');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    KRB5_CONFIG: krb5Config,
+    KRB5_KDC_PROFILE: kdcProfile,
+    KRB5CCNAME: `FILE:${join(dir, 'default.ccache')}`,
+  };
+  await run(kerberosTools.kdb5_util, ['create', '-s', '-r', realm, '-P', 'fixture-master-key'], env);
+  const kadmin = (query: string) => run(kerberosTools.kadminLocal, ['-r', realm, '-q', query], env);
+  for (const user of options.users) await kadmin(`addprinc -pw ${user.password} ${user.name}`);
+  for (const service of options.services ?? []) {
+    await kadmin(`addprinc -randkey ${service}`);
+    await kadmin(`ktadd -k ${keytab} ${service}`);
+  }
+  const kdc = spawn(kerberosTools.krb5kdc, ['-n', '-r', realm], { env, stdio: 'ignore' });
+  await waitForPort(port, kdc, log);
+  let ccaches = 0;
+  const clientEnv = (ccache: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    KRB5_CONFIG: krb5Config,
+    KRB5CCNAME: `FILE:${ccache}`,
+  });
+
+  return {
+    realm,
+    dir,
+    port,
+    krb5Config,
+    keytab,
+    clientEnv,
+    async kinit(user, kinitOptions = {}) {
+      const ccache = kinitOptions.ccache ?? join(dir, `${user.name.replace(/\W/g, '_')}-${++ccaches}.ccache`);
+      const args = [...(kinitOptions.lifetime ? ['-l', kinitOptions.lifetime] : []), `${user.name}@${realm}`];
+      await run(kerberosTools.kinit, args, clientEnv(ccache), `${user.password}\n`);
+      return ccache;
+    },
+    kadmin,
+    async exportKeytab(principal, path) {
+      await kadmin(`ktadd -norandkey -k ${path} ${principal}`);
+    },
+    async close() {
+      kdc.kill('SIGTERM');
+      await new Promise((resolve) =>
+        kdc.exitCode !== null ? resolve(undefined) : kdc.once('exit', resolve),
+      );
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
