@@ -12,6 +12,18 @@ const port = (name: string, fallback: number): number => {
   return value;
 };
 
+const flags = process.argv.slice(2);
+const unknownFlags = flags.filter((flag) => flag !== '--tls');
+if (unknownFlags.length > 0) {
+  console.error(`Unknown option ${unknownFlags.join(' ')}; the only option is --tls (or set TLS=1).`);
+  process.exit(2);
+}
+if (env.TLS !== undefined && !['', '0', '1'].includes(env.TLS)) {
+  console.error('TLS must be 1 (serve HTTPS) or 0');
+  process.exit(2);
+}
+const tls = flags.includes('--tls') || env.TLS === '1';
+
 try {
   await buildWeb();
   const runtime = await startRuntime({
@@ -21,12 +33,16 @@ try {
     dataDir: env.DATA_DIR || '.data',
     seedPath: env.DIRECTORY_SEED || undefined,
     trustedProxies: env.TRUSTED_PROXIES,
+    tls,
     // Handler settings (LEGACY_URL, TICKET_*, REGULATION_*) are read from this environment, as on Lambda.
   });
+  const certificate = runtime.tls
+    ? `  certificate:   ${runtime.tls.certificateFile} (self-signed; trust it to avoid browser warnings)\n`
+    : '';
   console.log(`Web Communicator is running.
   internal site: ${runtime.internalUrl}/
   external site: ${runtime.externalUrl}/
-Sign in with domain ${runtime.domain} and one of:
+${certificate}Sign in with domain ${runtime.domain} and one of:
 ${runtime.seedUsers.map((u) => `  ${u.username.padEnd(8)} ${u.password.padEnd(18)} ${u.sipUri}`).join('\n')}
 Press Ctrl+C to stop.`);
   const stop = () => {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +15,12 @@ import { invoke } from './gateway/lambda.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { createHttpApi } from './gateway/http-api.ts';
 import { parseTrustedProxies } from './gateway/proxy-trust.ts';
+import { createSiteServer } from './gateway/site-server.ts';
 import { serveStatic } from './gateway/static-site.ts';
 import { WebSocketGateway } from './gateway/websocket-api.ts';
 import { loadSeed, readSeedFile } from './seed.ts';
 import { ensureSigningSecret } from './signing-key.ts';
+import { ensureTlsCertificate } from './tls-certificate.ts';
 import { sweepExpired } from './sweeper.ts';
 
 export const defaultSeedPath = fileURLToPath(new URL('./demo-directory.json', import.meta.url));
@@ -39,6 +41,8 @@ export interface RuntimeOptions {
   /** Settings handed to the handlers as they are on AWS (TICKET_*, LEGACY_URL). */
   readonly handlerSettings?: Readonly<Record<string, string | undefined>>;
   readonly sweepIntervalMs?: number;
+  /** Serve both sites over HTTPS with a self-signed certificate kept under DATA_DIR/tls. */
+  readonly tls?: boolean;
   /** How often scheduled tasks (e.g. ending expired sessions) run; EventBridge runs them every minute on AWS. */
   readonly scheduleIntervalMs?: number;
 }
@@ -48,6 +52,8 @@ export interface Runtime {
   readonly externalUrl: string;
   readonly seedUsers: readonly { username: string; password: string; sipUri: string }[];
   readonly domain: string;
+  /** The certificate to trust, when serving over TLS. */
+  readonly tls?: { readonly certificate: string; readonly certificateFile: string };
   close(): Promise<void>;
 }
 
@@ -70,6 +76,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const proxyTrust = parseTrustedProxies(options.trustedProxies);
   const signingKeyFile = join(dataDir, 'ticket-signing-key');
   await ensureSigningSecret(signingKeyFile);
+  const tls = options.tls ? await ensureTlsCertificate(join(dataDir, 'tls')) : undefined;
   // The AWS SDK wants a region and credentials even for local endpoints; these reach nothing real.
   Object.assign(process.env, {
     AWS_REGION: 'local',
@@ -111,7 +118,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const servers: Server[] = [];
   const siteServer = (site: Site): Server => {
     const api = createHttpApi({ site, proxyTrust });
-    const server = createServer((req, res) => {
+    const server = createSiteServer(tls, (req, res) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       serveStatic(webRoot, path, res)
         .then((served) => (served ? undefined : api(req, res)))
@@ -150,11 +157,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }, options.scheduleIntervalMs ?? 15_000).unref();
 
   const displayHost = host === '127.0.0.1' || host === '::1' ? 'localhost' : host;
+  const scheme = tls ? 'https' : 'http';
   return {
-    internalUrl: `http://${displayHost}:${internalPort}`,
-    externalUrl: `http://${displayHost}:${externalPort}`,
+    internalUrl: `${scheme}://${displayHost}:${internalPort}`,
+    externalUrl: `${scheme}://${displayHost}:${externalPort}`,
     seedUsers: seed.users.map(({ username, password, sipUri }) => ({ username, password, sipUri })),
     domain: seed.domain,
+    ...(tls ? { tls: { certificate: tls.cert, certificateFile: tls.certFile } } : {}),
     async close() {
       clearInterval(sweep);
       clearInterval(scheduled);

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import { TLSSocket } from 'node:tls';
 
 /** The proxies whose `X-Forwarded-*` headers are believed (`TRUSTED_PROXIES`: comma-separated IPs/CIDRs). */
 export interface ProxyTrust {
@@ -42,7 +43,9 @@ export function clientAddress(
   const peer = stripV4Mapped(req.socket.remoteAddress ?? '');
   const family = isIP(peer) === 6 ? 'ipv6' : 'ipv4';
   const fromProxy = peer !== '' && trust.trusted.check(peer, family);
-  if (!fromProxy) return { sourceIp: peer, proto: 'http', forwardedFor: peer };
+  // A direct connection is HTTPS exactly when it arrived on our own TLS listener.
+  const direct = req.socket instanceof TLSSocket ? 'https' : 'http';
+  if (!fromProxy) return { sourceIp: peer, proto: direct, forwardedFor: peer };
   // Walk the chain from the right: the first hop that is not a trusted proxy is the client.
   const forwarded = String(req.headers['x-forwarded-for'] ?? '')
     .split(',')
