@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readSettings, type Settings } from './config.ts';
+import type { AuditLog } from './core/audit/audit-log.ts';
+import { LoggerAuditLog } from './core/audit/logger-audit-log.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { DynamoDirectoryStore, type DirectoryStore } from './core/directory/store.ts';
 import { DynamoConnectionStore } from './core/realtime/connections.ts';
@@ -23,6 +25,7 @@ export interface Deps {
   readonly tickets: Tickets;
   readonly realtime: Realtime;
   readonly regulator: Regulator;
+  readonly audit: AuditLog;
 }
 
 async function loadSigningKeys(source: Settings['signingKey']): Promise<SigningKeys> {
@@ -43,7 +46,9 @@ export async function buildDeps(settings: Settings, clock: Clock = systemClock):
     clock,
     settings.tickets,
   );
+  const audit = new LoggerAuditLog();
   const realtime = new Realtime({
+    audit,
     clock,
     directory,
     tickets,
@@ -57,7 +62,7 @@ export async function buildDeps(settings: Settings, clock: Clock = systemClock):
     clock,
     settings.regulation,
   );
-  return { settings, clock, directory, tickets, realtime, regulator };
+  return { settings, clock, directory, tickets, realtime, regulator, audit };
 }
 
 let cached: Promise<Deps> | undefined;

@@ -36,6 +36,7 @@ export const handler = publicRoute(async (event, deps) => {
         directory: deps.directory,
         tickets: deps.tickets,
         regulator: deps.regulator,
+        audit: deps.audit,
         legacyUrl: deps.settings.legacyUrl,
       },
       credentials,

@@ -1,9 +1,11 @@
+import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import type { Tickets } from '../tickets/tickets.ts';
 import type { Realtime } from './realtime.ts';
 
 export interface EndExpiredDeps {
   readonly tickets: Tickets;
   readonly realtime: Realtime;
+  readonly audit: AuditLog;
 }
 
 /**
@@ -17,6 +19,12 @@ export async function endExpiredSessions(deps: EndExpiredDeps): Promise<number> 
   for (const ticket of expired) {
     await deps.realtime.endTicketConnections(ticket, 'expired');
     await deps.tickets.revoke(ticket.ticketId);
+    deps.audit.record({
+      event: 'session.ended',
+      reason: 'expired',
+      sipUri: ticket.sipUri,
+      session: sessionOf(ticket.ticketId),
+    });
   }
   return expired.length;
 }

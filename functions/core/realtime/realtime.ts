@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { DirectoryStore } from '../directory/store.ts';
@@ -20,6 +21,7 @@ export interface RealtimeDeps {
   readonly presence: PresenceStore;
   readonly contacts: ContactStore;
   readonly notifier: Notifier;
+  readonly audit: AuditLog;
 }
 
 /** The connection a frame arrived on, and whose it is. */
@@ -135,7 +137,15 @@ export class Realtime {
       this.deps.directory.findBySipUri(principal.sipUri),
     ]);
     if (!ticket) return this.endConnection(caller.connection, 'expired');
-    if (!user || !allowed(user, principal.site)) return this.endConnection(caller.connection, 'policy');
+    if (!user || !allowed(user, principal.site)) {
+      this.deps.audit.record({
+        event: 'session.ended',
+        reason: 'policy',
+        sipUri: principal.sipUri,
+        session: sessionOf(principal.ticketId),
+      });
+      return this.endConnection(caller.connection, 'policy');
+    }
     if (ticket.rateLimited) {
       throw new AppError('rate_limited', 'Too many frames: slow down; this one was not processed.');
     }

@@ -3,6 +3,7 @@ import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
 import { verifyPassword } from '../directory/passwords.ts';
 import { assertAccess } from '../policy/access.ts';
 import type { Regulator } from '../regulation/regulator.ts';
+import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import type { DirectoryUser, Site } from '../model.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
 
@@ -27,6 +28,7 @@ export interface FormsSignInDeps {
   readonly directory: DirectoryStore;
   readonly tickets: Tickets;
   readonly regulator: Regulator;
+  readonly audit: AuditLog;
   readonly legacyUrl: string | undefined;
 }
 
@@ -42,6 +44,30 @@ export interface SignedIn {
  * failures lock the account name and the source address for a while (`too_many_attempts`).
  */
 export async function signInWithForms(
+  deps: FormsSignInDeps,
+  credentials: FormsCredentials,
+  context: SignInContext,
+): Promise<SignedIn> {
+  const audited = { method: 'forms', site: context.site, sourceAddress: context.sourceAddress } as const;
+  try {
+    const signedIn = await checkAndIssue(deps, credentials, context);
+    deps.audit.record({
+      event: 'signin.succeeded',
+      ...audited,
+      sipUri: signedIn.user.sipUri,
+      session: sessionOf(signedIn.ticket.record.ticketId),
+    });
+    return signedIn;
+  } catch (err) {
+    if (err instanceof AppError) {
+      const account = `${credentials.domain}\\${credentials.username}`;
+      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    }
+    throw err;
+  }
+}
+
+async function checkAndIssue(
   deps: FormsSignInDeps,
   credentials: FormsCredentials,
   context: SignInContext,

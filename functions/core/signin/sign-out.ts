@@ -1,9 +1,11 @@
+import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import type { Realtime } from '../realtime/realtime.ts';
 import type { Tickets } from '../tickets/tickets.ts';
 
 export interface SignOutDeps {
   readonly tickets: Tickets;
   readonly realtime: Realtime;
+  readonly audit: AuditLog;
 }
 
 /**
@@ -16,5 +18,7 @@ export async function signOut(deps: SignOutDeps, token: string | undefined): Pro
   const ticketId = await deps.tickets.ticketIdOf(token);
   if (!ticketId) return;
   const record = await deps.tickets.revoke(ticketId);
-  if (record) await deps.realtime.endTicketConnections(record, 'signed_out');
+  if (!record) return;
+  deps.audit.record({ event: 'signout', sipUri: record.sipUri, session: sessionOf(record.ticketId) });
+  await deps.realtime.endTicketConnections(record, 'signed_out');
 }
