@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { SignJWT } from 'jose';
 import { frozenClock } from '../../functions/core/clock.ts';
 import type { DirectoryUser } from '../../functions/core/model.ts';
 import { signingKeysFromSecret } from '../../functions/core/tickets/keys.ts';
@@ -104,6 +106,30 @@ function setup(options: { secret?: string; store?: MemoryTicketStore } = {}) {
 const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const decodePart = (part: string | undefined): Record<string, unknown> =>
   JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+
+/** A token naming the same live ticket, signed with the real key, with claims or header fields changed (undefined removes one). */
+async function signedLike(
+  token: string,
+  claims: Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+): Promise<string> {
+  const keys = signingKeysFromSecret(secret);
+  const payload = Object.fromEntries(
+    Object.entries({ ...decodePart(token.split('.')[1]), ...claims }).filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
+  const protectedHeader = Object.fromEntries(
+    Object.entries({ alg: 'EdDSA', kid: keys.kid, typ: 'JWT', ...header }).filter(([, v]) => v !== undefined),
+  ) as { alg: string };
+  return new SignJWT(payload).setProtectedHeader(protectedHeader).sign(keys.privateKey);
+}
+
+/** An HS256 token whose HMAC key is `key`: what an attacker can make from a published public key. */
+function hs256(key: string | Uint8Array, claims: Record<string, unknown>): string {
+  const input = `${base64url({ alg: 'HS256', typ: 'JWT', kid: signingKeysFromSecret(secret).kid })}.${base64url(claims)}`;
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}
 
 void describe('tickets', () => {
   void describe('sites', () => {
@@ -326,6 +352,89 @@ void describe('tickets', () => {
 
       await assert.rejects(tickets.validate(unsigned, 'internal'), refusedAsUnauthenticated);
       assert.equal(await tickets.ticketIdOf(unsigned), undefined);
+    });
+
+    void test('accepts a token re-signed with the right key and unchanged claims (control for the forgeries)', async () => {
+      const { tickets } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+
+      const resigned = await signedLike(token);
+
+      assert.equal((await tickets.validate(resigned, 'internal')).ticketId, record.ticketId);
+    });
+
+    void test('refuses HS256 tokens keyed with the public key in any of its encodings (algorithm confusion)', async () => {
+      const { tickets } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+      const claims = decodePart(token.split('.')[1]);
+      const { publicKey } = signingKeysFromSecret(secret);
+      const spki = publicKey.export({ format: 'der', type: 'spki' });
+      const encodings = {
+        pem: publicKey.export({ format: 'pem', type: 'spki' }),
+        spki,
+        raw: spki.subarray(spki.length - 32),
+        jwk: publicKey.export({ format: 'jwk' }).x ?? '',
+      };
+
+      for (const [name, bytes] of Object.entries(encodings)) {
+        const forged = hs256(bytes, claims);
+
+        await assert.rejects(tickets.validate(forged, 'internal'), refusedAsUnauthenticated, name);
+        assert.equal(await tickets.ticketIdOf(forged), undefined, name);
+      }
+    });
+
+    void test('refuses a correctly signed token that is not valid yet (nbf in the future)', async () => {
+      const { tickets } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+
+      const early = await signedLike(token, { nbf: Math.floor(start / 1000) + 60 });
+
+      await assert.rejects(tickets.validate(early, 'internal'), refusedAsUnauthenticated);
+    });
+
+    void test('refuses a correctly signed token whose typ header is not JWT', async () => {
+      const { tickets } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+
+      for (const typ of ['at+jwt', 'JWS', 'JOSE', undefined]) {
+        const retyped = await signedLike(token, {}, { typ });
+
+        await assert.rejects(tickets.validate(retyped, 'internal'), refusedAsUnauthenticated, `typ ${typ}`);
+      }
+    });
+
+    void test('refuses a correctly signed token from another issuer or for another audience', async () => {
+      const { tickets } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+      const variants = [
+        { iss: 'someone-else' },
+        { iss: undefined },
+        { aud: 'web-communicator/admin' },
+        { aud: ['someone-else'] },
+        { aud: undefined },
+      ];
+
+      for (const claims of variants) {
+        const foreign = await signedLike(token, claims);
+
+        await assert.rejects(
+          tickets.validate(foreign, 'internal'),
+          refusedAsUnauthenticated,
+          JSON.stringify(claims),
+        );
+      }
+    });
+
+    void test('refuses a correctly signed token without a ticket id (jti)', async () => {
+      const { tickets } = setup();
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+
+      for (const jti of [undefined, '']) {
+        const anonymous = await signedLike(token, { jti });
+
+        await assert.rejects(tickets.validate(anonymous, 'internal'), refusedAsUnauthenticated, `jti ${jti}`);
+      }
     });
 
     void test('refuses garbage with unauthenticated and nothing else', async () => {
