@@ -8,6 +8,8 @@ const maxNotices = 3;
 const endedTexts: Record<string, string> = {
   signed_out: 'You signed out.',
   expired: 'Your session expired.',
+  revoked: 'An administrator ended your session.',
+  policy: 'Your account may no longer use this service from here.',
 };
 
 export class Banner {
