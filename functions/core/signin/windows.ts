@@ -1,0 +1,115 @@
+import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
+import type { DirectoryStore } from '../directory/store.ts';
+import type { WindowsIdentityStore } from '../directory/windows-identities.ts';
+import { AppError } from '../errors.ts';
+import { acceptNegotiate, type AcceptorDeps, type KerberosClient } from '../kerberos/acceptor.ts';
+import type { DirectoryUser } from '../model.ts';
+import { assertAccess } from '../policy/access.ts';
+import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
+
+export interface WindowsSignInDeps {
+  readonly directory: DirectoryStore;
+  readonly identities: WindowsIdentityStore;
+  readonly tickets: Tickets;
+  readonly audit: AuditLog;
+  readonly legacyUrl: string | undefined;
+  /** The Kerberos acceptor; unset when no keytab is configured (Kerberos then refused). */
+  readonly kerberos: AcceptorDeps | undefined;
+  /** Realm → directory domain for name-based mapping (`EXAMPLE.TEST` → `CONTOSO`), upper case. */
+  readonly realmDomains: ReadonlyMap<string, string>;
+}
+
+export interface WindowsContext {
+  readonly site: 'internal' | 'external';
+  readonly sourceAddress: string;
+}
+
+export interface WindowsSignedIn {
+  readonly user: DirectoryUser;
+  readonly ticket: IssuedTicket;
+  /** The final `WWW-Authenticate: Negotiate` token (mutual authentication). */
+  readonly responseToken: Buffer;
+}
+
+/** The directory domain a realm stands for: configured, else the realm's first label (`CONTOSO.COM` → `CONTOSO`). */
+export function domainOfRealm(realm: string, realmDomains: ReadonlyMap<string, string>): string {
+  const upper = realm.toUpperCase();
+  return realmDomains.get(upper) ?? upper.split('.')[0] ?? upper;
+}
+
+/**
+ * Which directory user a Kerberos client is: the user whose recorded Kerberos principal it is, else
+ * (for a one-part name) the user of that name in the realm's directory domain. Service and host
+ * principals (`HTTP/host`) never map by name.
+ */
+export async function userOfPrincipal(
+  deps: Pick<WindowsSignInDeps, 'directory' | 'identities' | 'realmDomains'>,
+  client: KerberosClient,
+): Promise<DirectoryUser> {
+  const sipUri = await deps.identities.findKerberos(client.principal);
+  if (sipUri) {
+    const user = await deps.directory.findBySipUri(sipUri);
+    if (user) return user;
+  } else if (!client.name.includes('/')) {
+    const account = await deps.directory.findByAccount(
+      domainOfRealm(client.realm, deps.realmDomains),
+      client.name,
+    );
+    if (account) {
+      const { passwordHash: _hash, ...user } = account;
+      return user;
+    }
+  }
+  throw new AppError(
+    'windows_user_unknown',
+    `The Windows account ${client.principal} is not a user of this service.`,
+  );
+}
+
+/** Windows sign-in is offered to the organisation's own networks only. */
+export function assertInternal(site: 'internal' | 'external'): void {
+  if (site !== 'internal') {
+    throw new AppError(
+      'windows_site_refused',
+      'Windows sign-in is available only from inside the organisation.',
+    );
+  }
+}
+
+/**
+ * Integrated Windows sign-in with Kerberos: accepts the Negotiate token, maps the client principal
+ * to a directory user, then the same authorization policy and ticket minting as every sign-in.
+ */
+export async function signInWithKerberos(
+  deps: WindowsSignInDeps,
+  token: Buffer,
+  context: WindowsContext,
+): Promise<WindowsSignedIn> {
+  const audited = { method: 'windows', site: context.site, sourceAddress: context.sourceAddress } as const;
+  let account = 'kerberos:?';
+  try {
+    assertInternal(context.site);
+    if (!deps.kerberos) {
+      throw new AppError(
+        'windows_auth_required',
+        'Kerberos is not configured on this server: no service keytab.',
+      );
+    }
+    const accepted = await acceptNegotiate(deps.kerberos, token);
+    account = accepted.client.principal;
+    const user = await userOfPrincipal(deps, accepted.client);
+    assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
+    const ticket = await deps.tickets.issue(user, context.site, 'windows');
+    deps.audit.record({
+      event: 'signin.succeeded',
+      ...audited,
+      sipUri: user.sipUri,
+      session: sessionOf(ticket.record.ticketId),
+    });
+    return { user, ticket, responseToken: accepted.responseToken };
+  } catch (err) {
+    if (err instanceof AppError)
+      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    throw err;
+  }
+}
