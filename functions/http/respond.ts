@@ -42,9 +42,10 @@ export const noContent = (extra: Partial<HttpResult> = {}): HttpResult => ({
 export function errorResult(err: unknown): HttpResult {
   if (isAppError(err)) {
     const headers: Record<string, string> = {};
-    if (err.code === 'too_many_attempts' && err.details.retryAfter)
-      headers['retry-after'] = err.details.retryAfter;
-    return json(err.status, { error: err.code, message: err.message, ...err.details }, { headers });
+    // Retry-After travels as a header only, so bodies of one kind of refusal are all alike.
+    const { retryAfter, ...details } = err.details;
+    if (retryAfter) headers['retry-after'] = retryAfter;
+    return json(err.status, { error: err.code, message: err.message, ...details }, { headers });
   }
   console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: String(err) }));
   const internal = new AppError('internal_error', 'Something went wrong on our side; please try again.');
