@@ -14,6 +14,7 @@ import {
   type TableKey,
   type TableNames,
 } from '../functions/core/storage/tables.ts';
+import { addMissingIndexes } from './dynamo-indexes.ts';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -71,7 +72,9 @@ export async function startLocalDynamo(path: string): Promise<LocalDynamo> {
   for (const [key, def] of Object.entries(tables) as [TableKey, TableDefinition][]) {
     const name = `${tablePrefix}${key}`;
     tableNames[key] = name;
-    if (!existing.has(name)) await client.send(new CreateTableCommand(createTableInput(name, def)));
+    const input = createTableInput(name, def);
+    if (!existing.has(name)) await client.send(new CreateTableCommand(input));
+    else await addMissingIndexes(client, input);
   }
   client.destroy();
   return {

@@ -29,7 +29,11 @@ export const tables = {
     envVar: 'TICKETS_TABLE',
     partitionKey: 'ticketId',
     ttlAttribute: 'ttl',
-    indexes: [{ name: 'expiry-index', partitionKey: 'expiryMinute', sortKey: 'ticketId' }],
+    indexes: [
+      { name: 'expiry-index', partitionKey: 'expiryMinute', sortKey: 'ticketId' },
+      // A user's tickets, for the admin command that lists and revokes them.
+      { name: 'user-index', partitionKey: 'sipUri', sortKey: 'ticketId' },
+    ],
   },
   connections: {
     envVar: 'CONNECTIONS_TABLE',
