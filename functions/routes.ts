@@ -39,6 +39,22 @@ export const httpRoutes: readonly HttpRoute[] = [
     signIn: { method: 'forms', label: 'Sign in with your domain, user name and password' },
   },
   { method: 'POST', path: '/auth/forms', handler: 'http/forms-sign-in', auth: 'none', sites: bothSites },
+  // Integrated Windows sign-in (Negotiate: Kerberos, NTLM) is for the organisation's networks only.
+  {
+    method: 'GET',
+    path: '/auth/windows',
+    handler: 'http/windows-sign-in',
+    auth: 'none',
+    sites: ['internal'],
+    signIn: { method: 'windows', label: 'Sign in with your Windows account' },
+  },
+  {
+    method: 'GET',
+    path: '/auth/windows/quick',
+    handler: 'http/windows-sign-in',
+    auth: 'none',
+    sites: ['internal'],
+  },
   { method: 'POST', path: '/auth/signout', handler: 'http/sign-out', auth: 'none', sites: bothSites },
   { method: 'GET', path: '/api/session', handler: 'http/session', auth: 'ticket', sites: bothSites },
 ];

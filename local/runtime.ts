@@ -1,11 +1,14 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSettings } from '../functions/config.ts';
 import { systemClock } from '../functions/core/clock.ts';
 import { DynamoDirectoryStore } from '../functions/core/directory/store.ts';
+import { DynamoWindowsIdentityStore } from '../functions/core/directory/windows-identities.ts';
 import type { Site } from '../functions/core/model.ts';
 import { DynamoContactStore } from '../functions/core/realtime/contacts-store.ts';
 import { createDocumentClient } from '../functions/core/storage/dynamo.ts';
@@ -18,6 +21,7 @@ import { parseTrustedProxies } from './gateway/proxy-trust.ts';
 import { createSiteServer } from './gateway/site-server.ts';
 import { serveStatic } from './gateway/static-site.ts';
 import { WebSocketGateway } from './gateway/websocket-api.ts';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { loadSeed, readSeedFile } from './seed.ts';
 import { ensureSigningSecret } from './signing-key.ts';
 import { ensureTlsCertificate } from './tls-certificate.ts';
@@ -92,6 +96,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     SIGNING_KEY_FILE: signingKeyFile,
     CONNECTIONS_ENDPOINT: `http://127.0.0.1:${managementPort}`,
+    // Windows sign-in's Kerberos service keytab, when the administrator put one in DATA_DIR.
+    ...(existsSync(join(dataDir, 'kerberos.keytab'))
+      ? { KERBEROS_KEYTAB_FILE: join(dataDir, 'kerberos.keytab') }
+      : {}),
     ...Object.fromEntries(
       (Object.entries(tables) as [TableKey, (typeof tables)[TableKey]][]).map(([key, def]) => [
         def.envVar,
@@ -110,6 +118,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     {
       directory: new DynamoDirectoryStore(db, dynamo.tableNames.users),
       contacts: new DynamoContactStore(db, dynamo.tableNames.contacts),
+      windowsIdentities: new DynamoWindowsIdentityStore(db, dynamo.tableNames.windowsIdentities),
     },
     systemClock.now(),
   );
@@ -156,6 +165,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
   }, options.scheduleIntervalMs ?? 15_000).unref();
 
+  // The admin command reaches the running product through this file (see local/admin/).
+  await writeRuntimeFile(dataDir, { pid: process.pid, settings: readSettings() });
+
   const displayHost = host === '127.0.0.1' || host === '::1' ? 'localhost' : host;
   const scheme = tls ? 'https' : 'http';
   return {
@@ -165,6 +177,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     domain: seed.domain,
     ...(tls ? { tls: { certificate: tls.cert, certificateFile: tls.certFile } } : {}),
     async close() {
+      await removeRuntimeFile(dataDir);
       clearInterval(sweep);
       clearInterval(scheduled);
       for (const server of servers) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { hashPassword } from '../functions/core/directory/passwords.ts';
 import { normalizeSipUri, type DirectoryStore } from '../functions/core/directory/store.ts';
+import type { WindowsIdentityStore } from '../functions/core/directory/windows-identities.ts';
 import type { ContactStore } from '../functions/core/realtime/contacts-store.ts';
 
 /** One user of a directory seed file (format in the README). */
@@ -13,6 +14,8 @@ export interface SeedUser {
   readonly enhancedPresence: boolean;
   readonly remoteAccess: boolean;
   readonly contacts: readonly string[];
+  /** Optional: the user's Kerberos principal (`alice@EXAMPLE.TEST`) for Windows sign-in. */
+  readonly kerberosPrincipal?: string;
 }
 
 export interface DirectorySeed {
@@ -62,6 +65,7 @@ export function parseSeed(raw: unknown): DirectorySeed {
       enhancedPresence: field(user, 'enhancedPresence', 'boolean', where),
       remoteAccess: field(user, 'remoteAccess', 'boolean', where),
       contacts: contacts.map((c: string) => normalizeSipUri(c)),
+      ...windowsFields(user, where),
     };
   });
   const bySipUri = new Map<string, number>();
@@ -89,6 +93,15 @@ export function parseSeed(raw: unknown): DirectorySeed {
   return { domain: seed.domain, users };
 }
 
+function windowsFields(user: Record<string, unknown>, where: string): Pick<SeedUser, 'kerberosPrincipal'> {
+  const principal = user.kerberosPrincipal;
+  if (principal === undefined) return {};
+  if (typeof principal !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(principal)) {
+    throw new SeedError(`${where}: "kerberosPrincipal" must look like name@REALM`);
+  }
+  return { kerberosPrincipal: principal };
+}
+
 export async function readSeedFile(path: string): Promise<DirectorySeed> {
   let text: string;
   try {
@@ -107,7 +120,7 @@ export async function readSeedFile(path: string): Promise<DirectorySeed> {
 /** Writes the seed's users (passwords hashed) and contact lists into the directory. */
 export async function loadSeed(
   seed: DirectorySeed,
-  stores: { directory: DirectoryStore; contacts: ContactStore },
+  stores: { directory: DirectoryStore; contacts: ContactStore; windowsIdentities?: WindowsIdentityStore },
   now: number,
 ): Promise<void> {
   await Promise.all(
@@ -122,6 +135,9 @@ export async function loadSeed(
         remoteAccess: user.remoteAccess,
         passwordHash: await hashPassword(user.password),
       });
+      if (user.kerberosPrincipal) {
+        await stores.windowsIdentities?.putKerberos(user.kerberosPrincipal, user.sipUri);
+      }
     }),
   );
   const names = new Map(seed.users.map((u) => [u.sipUri, u.displayName]));

@@ -1,0 +1,58 @@
+import { ConfigError } from './config.ts';
+
+/** Settings of integrated Windows sign-in, read once per cold start (README, "Windows sign-in"). */
+export interface WindowsSettings {
+  /** The service keytab: a local file, or a Secrets Manager secret (binary, or base64 text). Unset = no Kerberos. */
+  readonly keytab: { readonly file: string } | { readonly secretArn: string } | undefined;
+  /** Accept tickets for this principal only (`HTTP/host@REALM`); unset = any principal in the keytab. */
+  readonly servicePrincipal: string | undefined;
+  readonly clockSkewSeconds: number;
+  /** Realm → directory domain, upper case (`EXAMPLE.TEST` → `CONTOSO`). */
+  readonly realmDomains: ReadonlyMap<string, string>;
+  /** The NetBIOS domain NTLM announces and assumes when a client names none; unset = NTLM off. */
+  readonly ntlmDomain: string | undefined;
+  /** How long an NTLM challenge may be answered. */
+  readonly ntlmChallengeSeconds: number;
+}
+
+export const windowsDefaults = { clockSkewSeconds: 300, ntlmChallengeSeconds: 60 } as const;
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
+  return value;
+}
+
+/** `REALM=DOMAIN,REALM2=DOMAIN2`. */
+export function parseRealmDomains(raw: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const pair of (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [realm, domain, ...rest] = pair.split('=').map((p) => p.trim());
+    if (!realm || !domain || rest.length > 0) {
+      throw new ConfigError('KERBEROS_REALM_DOMAINS must look like EXAMPLE.TEST=CONTOSO,OTHER.TEST=OTHER');
+    }
+    map.set(realm.toUpperCase(), domain);
+  }
+  return map;
+}
+
+export function readWindowsSettings(env: NodeJS.ProcessEnv = process.env): WindowsSettings {
+  const keytab = env.KERBEROS_KEYTAB_FILE
+    ? { file: env.KERBEROS_KEYTAB_FILE }
+    : env.KERBEROS_KEYTAB_SECRET_ARN
+      ? { secretArn: env.KERBEROS_KEYTAB_SECRET_ARN }
+      : undefined;
+  return {
+    keytab,
+    servicePrincipal: env.KERBEROS_SERVICE_PRINCIPAL || undefined,
+    clockSkewSeconds: positiveInt(env, 'KERBEROS_CLOCK_SKEW_SECONDS', windowsDefaults.clockSkewSeconds),
+    realmDomains: parseRealmDomains(env.KERBEROS_REALM_DOMAINS),
+    ntlmDomain: env.NTLM_DOMAIN || undefined,
+    ntlmChallengeSeconds: positiveInt(env, 'NTLM_CHALLENGE_SECONDS', windowsDefaults.ntlmChallengeSeconds),
+  };
+}
