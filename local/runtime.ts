@@ -82,10 +82,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await ensureSigningSecret(signingKeyFile);
   const tls = options.tls ? await ensureTlsCertificate(join(dataDir, 'tls')) : undefined;
   // The AWS SDK wants a region and credentials even for local endpoints; these reach nothing real.
+  // Its Node 20 notice is about SDK releases after January 2027; the lock file pins this one.
   Object.assign(process.env, {
     AWS_REGION: 'local',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   const dynamo = await startLocalDynamo(join(dataDir, 'dynamodb'));
 
