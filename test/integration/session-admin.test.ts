@@ -151,9 +151,10 @@ describe('listing a user’s sessions', () => {
     const second = await world.signIn(alice, 'external', 0);
     await world.signIn(bob, 'internal', 1);
 
-    const sessions = await world.admin.list(alice.sipUri);
+    const listed = await world.admin.list(alice.sipUri);
 
-    assert.deepEqual(sessions, [
+    assert.equal(listed.sipUri, alice.sipUri);
+    assert.deepEqual(listed.sessions, [
       {
         session: first.session,
         site: 'internal',
@@ -173,7 +174,7 @@ describe('listing a user’s sessions', () => {
         connections: 0,
       },
     ]);
-    assert.ok(!JSON.stringify(sessions).includes(first.record.ticketId), 'no ticket id');
+    assert.ok(!JSON.stringify(listed).includes(first.record.ticketId), 'no ticket id');
     await revokeEveryone();
   });
 
@@ -182,7 +183,7 @@ describe('listing a user’s sessions', () => {
     world.clock.advance(20 * 60 * 1000);
     const fresh = await world.signIn(alice, 'internal', 0);
 
-    const sessions = await world.admin.list(alice.sipUri);
+    const { sessions } = await world.admin.list(alice.sipUri);
 
     assert.deepEqual(
       sessions.map((s) => s.session),
@@ -194,8 +195,9 @@ describe('listing a user’s sessions', () => {
   it('finds the user whatever the case of the SIP URI typed', async () => {
     const signedIn = await world.signIn(alice, 'internal', 0);
 
-    const sessions = await world.admin.list('SIP:Alice@Contoso.com');
+    const { sipUri, sessions } = await world.admin.list('SIP:Alice@Contoso.com');
 
+    assert.equal(sipUri, alice.sipUri);
     assert.deepEqual(
       sessions.map((s) => s.session),
       [signedIn.session],
@@ -204,7 +206,7 @@ describe('listing a user’s sessions', () => {
   });
 
   it('answers an empty list for a known user without sessions, and not_found for an unknown one', async () => {
-    assert.deepEqual(await world.admin.list(bob.sipUri), []);
+    assert.deepEqual(await world.admin.list(bob.sipUri), { sipUri: bob.sipUri, sessions: [] });
     await assert.rejects(world.admin.list('sip:mallory@contoso.com'), {
       name: 'AppError',
       code: 'not_found',
@@ -231,7 +233,7 @@ describe('revoking sessions', () => {
       { event: 'session.ended', reason: 'revoked', sipUri: alice.sipUri, session: revoked.session },
     ]);
     assert.deepEqual(
-      (await world.admin.list(alice.sipUri)).map((s) => s.session),
+      (await world.admin.list(alice.sipUri)).sessions.map((s) => s.session),
       [kept.session],
     );
     await revokeEveryone();
@@ -245,13 +247,13 @@ describe('revoking sessions', () => {
     const result = await world.admin.revokeUser(alice.sipUri);
 
     assert.deepEqual([...result.sessions].sort(), [one.session, two.session].sort());
-    assert.deepEqual(await world.admin.list(alice.sipUri), []);
+    assert.deepEqual((await world.admin.list(alice.sipUri)).sessions, []);
     assert.deepEqual(world.notifier.closed.sort(), [...one.connectionIds, ...two.connectionIds].sort());
     assert.deepEqual(
       world.audit.map((e) => ('session' in e ? e.session : '')).sort(),
       [one.session, two.session].sort(),
     );
-    assert.equal((await world.admin.list(bob.sipUri))[0]?.session, bobs.session);
+    assert.equal((await world.admin.list(bob.sipUri)).sessions[0]?.session, bobs.session);
     await revokeEveryone();
   });
 

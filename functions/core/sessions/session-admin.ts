@@ -34,6 +34,12 @@ export interface SessionSummary {
   readonly connections: number;
 }
 
+/** A user's live sessions, under the SIP URI their tickets carry. */
+export interface UserSessions {
+  readonly sipUri: string;
+  readonly sessions: readonly SessionSummary[];
+}
+
 /** The sessions revocation ended, by their audit-trail names. */
 export interface Revoked {
   readonly sipUri: string;
@@ -52,13 +58,13 @@ export class SessionAdmin {
   constructor(private readonly deps: SessionAdminDeps) {}
 
   /** The user's live sessions, oldest first; `not_found` when nobody by that SIP URI is known. */
-  async list(sipUri: string): Promise<SessionSummary[]> {
+  async list(sipUri: string): Promise<UserSessions> {
     const user = await this.ownerOf(sipUri);
     const [records, connections] = await Promise.all([
       this.recordsOf(user.ticketIds),
       this.deps.connections.listByUser(user.sipUri),
     ]);
-    return records
+    const sessions = records
       .filter((record) => this.deps.tickets.isCurrent(record))
       .sort((a, b) => a.issuedAt - b.issuedAt)
       .map((record) => ({
@@ -70,6 +76,7 @@ export class SessionAdmin {
         idleExpiresAt: record.idleExpiresAt,
         connections: connections.filter((c) => c.ticketId === record.ticketId).length,
       }));
+    return { sipUri: user.sipUri, sessions };
   }
 
   /**

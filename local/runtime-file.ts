@@ -1,0 +1,41 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Settings } from '../functions/config.ts';
+
+/**
+ * How another process on this machine reaches the running product. dynalite runs inside the
+ * product's process and holds a lock on DATA_DIR, so a command-line tool cannot open the data
+ * itself; it talks to the same dynalite and `@connections` endpoints the handlers use instead.
+ */
+export interface RuntimeFile {
+  /** The process that runs the product, to tell a file left behind by a crash from a live one. */
+  readonly pid: number;
+  /** The handlers' settings: table names, the dynalite and `@connections` endpoints, the key file. */
+  readonly settings: Settings;
+}
+
+export const runtimeFileOf = (dataDir: string): string => join(dataDir, 'runtime.json');
+
+/** Written once the product is listening; owner-only, since it names the signing key file. */
+export async function writeRuntimeFile(dataDir: string, contents: RuntimeFile): Promise<void> {
+  const file = runtimeFileOf(dataDir);
+  // A file left by a crash may have other permissions; a fresh one gets these.
+  await rm(file, { force: true });
+  await writeFile(file, `${JSON.stringify(contents, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+}
+
+export async function removeRuntimeFile(dataDir: string): Promise<void> {
+  await rm(runtimeFileOf(dataDir), { force: true });
+}
+
+/** The running product's file, or undefined when there is none. */
+export async function readRuntimeFile(dataDir: string): Promise<RuntimeFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(runtimeFileOf(dataDir), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return JSON.parse(text) as RuntimeFile;
+}
