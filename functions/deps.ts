@@ -39,7 +39,7 @@ async function loadSigningKeys(source: Settings['signingKey']): Promise<SigningK
 export async function buildDeps(settings: Settings, clock: Clock = systemClock): Promise<Deps> {
   const db = createDocumentClient(settings.dynamoEndpoint);
   const { tableNames } = settings;
-  const directory = new DynamoDirectoryStore(db, tableNames.users);
+  const directory = new DynamoDirectoryStore(db, tableNames.users, tableNames.directorySearch);
   const tickets = new Tickets(
     new DynamoTicketStore(db, tableNames.tickets),
     await loadSigningKeys(settings.signingKey),

@@ -57,6 +57,13 @@ export const httpRoutes: readonly HttpRoute[] = [
   },
   { method: 'POST', path: '/auth/signout', handler: 'http/sign-out', auth: 'none', sites: bothSites },
   { method: 'GET', path: '/api/session', handler: 'http/session', auth: 'ticket', sites: bothSites },
+  {
+    method: 'GET',
+    path: '/api/directory',
+    handler: 'http/directory-search',
+    auth: 'ticket',
+    sites: bothSites,
+  },
 ];
 
 /** Requests that match no route (API Gateway's `$default` route). */

@@ -118,7 +118,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await loadSeed(
     seed,
     {
-      directory: new DynamoDirectoryStore(db, dynamo.tableNames.users),
+      directory: new DynamoDirectoryStore(db, dynamo.tableNames.users, dynamo.tableNames.directorySearch),
       contacts: new DynamoContactStore(db, dynamo.tableNames.contacts),
       windowsIdentities: new DynamoWindowsIdentityStore(db, dynamo.tableNames.windowsIdentities),
     },

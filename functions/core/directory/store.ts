@@ -1,5 +1,14 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type BatchGetCommandOutput,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { DirectoryUser } from '../model.ts';
+import { bucketOf, indexedWords, matchesQuery, wordsOf } from './search-terms.ts';
 
 /** A directory user with the secret the forms sign-in checks. */
 export interface DirectoryAccount extends DirectoryUser {
@@ -12,7 +21,22 @@ export interface DirectoryStore {
   findByAccount(domain: string, username: string): Promise<DirectoryAccount | undefined>;
   findBySipUri(sipUri: string): Promise<DirectoryUser | undefined>;
   put(account: DirectoryAccount): Promise<void>;
+  /**
+   * People whose display name or SIP URI has words starting with each word of `query`, at most
+   * `limit`, sorted by name: only users enabled for the service with enhanced presence, and only
+   * their SIP URI and display name.
+   */
+  search(query: string, limit: number): Promise<DirectoryEntry[]>;
 }
+
+/** What a directory search shows of a person. */
+export interface DirectoryEntry {
+  readonly sipUri: string;
+  readonly displayName: string;
+}
+
+/** Whether a user is someone others can find and talk to. */
+export const findable = (user: DirectoryUser): boolean => user.enabled && user.enhancedPresence;
 
 export const accountKey = (domain: string, username: string): string =>
   `${domain}\\${username}`.toLowerCase();
@@ -35,10 +59,16 @@ function toUser(item: Item): DirectoryAccount {
   };
 }
 
+/** Index items read per search at most, so a common prefix costs a bounded Query. */
+const searchReadLimit = 200;
+const batchWriteSize = 25;
+
 export class DynamoDirectoryStore implements DirectoryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The `directorySearch` table; without it `put` keeps no search index and `search` finds nobody. */
+    private readonly searchTableName?: string,
   ) {}
 
   async findByAccount(domain: string, username: string): Promise<DirectoryAccount | undefined> {
@@ -70,7 +100,86 @@ export class DynamoDirectoryStore implements DirectoryStore {
       sipUri: normalizeSipUri(account.sipUri),
       account: accountKey(account.domain, account.username),
     };
+    const before = this.searchTableName ? await this.get(item.sipUri) : undefined;
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    if (this.searchTableName) await this.reindex(before, toUser(item), this.searchTableName);
+  }
+
+  async search(query: string, limit: number): Promise<DirectoryEntry[]> {
+    const words = wordsOf(query.replace(/^\s*sip:/i, ''));
+    const first = words[0];
+    if (!this.searchTableName || !first || first.length < 2 || limit <= 0) return [];
+    const candidates = new Map<string, DirectoryEntry>();
+    let startKey: Record<string, unknown> | undefined;
+    let read = 0;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.searchTableName,
+          KeyConditionExpression: '#b = :b AND begins_with(#t, :w)',
+          ExpressionAttributeNames: { '#b': 'bucket', '#t': 'term' },
+          ExpressionAttributeValues: { ':b': bucketOf(first), ':w': first },
+          Limit: searchReadLimit - read,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const entry = { sipUri: String(item.sipUri), displayName: String(item.displayName) };
+        if (matchesQuery(words, entry)) candidates.set(entry.sipUri, entry);
+      }
+      read += page.Items?.length ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && read < searchReadLimit);
+    // The index is only a way to find candidates: the user rows decide who may be seen.
+    const users = await this.getMany([...candidates.keys()].slice(0, limit * 2));
+    return users
+      .filter(findable)
+      .map((u) => ({ sipUri: u.sipUri, displayName: u.displayName }))
+      .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.sipUri.localeCompare(b.sipUri))
+      .slice(0, limit);
+  }
+
+  /** Replaces a user's search index items: one per word, and none for a user nobody may find. */
+  private async reindex(
+    before: DirectoryAccount | undefined,
+    after: DirectoryAccount,
+    table: string,
+  ): Promise<void> {
+    const termsOf = (user: DirectoryAccount | undefined) =>
+      user && findable(user) ? indexedWords(user).map((word) => `${word}#${user.sipUri}`) : [];
+    const keep = new Set(termsOf(after));
+    const stale = termsOf(before).filter((term) => !keep.has(term));
+    const requests = [
+      ...stale.map((term) => ({ DeleteRequest: { Key: { bucket: bucketOf(term), term } } })),
+      ...[...keep].map((term) => ({
+        PutRequest: {
+          Item: { bucket: bucketOf(term), term, sipUri: after.sipUri, displayName: after.displayName },
+        },
+      })),
+    ];
+    for (let i = 0; i < requests.length; i += batchWriteSize) {
+      let pending: typeof requests | undefined = requests.slice(i, i + batchWriteSize);
+      while (pending && pending.length > 0) {
+        const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = result.UnprocessedItems?.[table] as typeof requests | undefined;
+      }
+    }
+  }
+
+  private async getMany(sipUris: readonly string[]): Promise<DirectoryAccount[]> {
+    if (sipUris.length === 0) return [];
+    const out: DirectoryAccount[] = [];
+    let keys: Record<string, unknown>[] | undefined = sipUris.map((sipUri) => ({ sipUri }));
+    while (keys && keys.length > 0) {
+      const result: BatchGetCommandOutput = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      out.push(...(result.Responses?.[this.tableName] ?? []).map((item) => toUser(item as Item)));
+      keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    return out;
   }
 
   private async get(sipUri: string): Promise<DirectoryAccount | undefined> {

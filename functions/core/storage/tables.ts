@@ -49,6 +49,9 @@ export const tables = {
     sortKey: 'contact',
     indexes: [{ name: 'watchers-index', partitionKey: 'contact', sortKey: 'owner' }],
   },
+  // Directory search: one item per word of a findable user's name (`bucket` = the word's first two
+  // characters, `term` = `word#sipUri`), so a search is one bounded Query, never a Scan.
+  directorySearch: { envVar: 'DIRECTORY_SEARCH_TABLE', partitionKey: 'bucket', sortKey: 'term' },
   // Integrated Windows sign-in: which Kerberos principal or NTLM account is which user (and the NT
   // hash of users with NTLM enabled), authenticators already seen, and pending NTLM challenges.
   windowsIdentities: { envVar: 'WINDOWS_IDENTITIES_TABLE', partitionKey: 'identity' },
