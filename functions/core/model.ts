@@ -21,6 +21,8 @@ export const availabilities = [
   'busy',
   'do-not-disturb',
   'be-right-back',
+  // Set by the client itself after a few minutes without input (OCS's "Inactive").
+  'inactive',
   'away',
   'appear-offline',
 ] as const;

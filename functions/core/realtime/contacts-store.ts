@@ -4,6 +4,8 @@ import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } 
 export interface ContactEntry {
   readonly sipUri: string;
   readonly displayName: string;
+  /** The owner's group for this contact; absent when ungrouped. */
+  readonly group?: string;
 }
 
 /** Who is on whose contact list, readable in both directions. */
@@ -31,6 +33,7 @@ export class DynamoContactStore implements ContactStore {
     return items.map((item) => ({
       sipUri: String(item.contact),
       displayName: String(item.displayName ?? ''),
+      ...(typeof item.group === 'string' && item.group !== '' && { group: item.group }),
     }));
   }
 
@@ -38,7 +41,13 @@ export class DynamoContactStore implements ContactStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { owner, contact: contact.sipUri, displayName: contact.displayName, addedAt: now },
+        Item: {
+          owner,
+          contact: contact.sipUri,
+          displayName: contact.displayName,
+          addedAt: now,
+          ...(contact.group && { group: contact.group }),
+        },
       }),
     );
   }

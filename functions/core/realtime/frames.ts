@@ -7,6 +7,7 @@ export const limits = {
   noteCharacters: 500,
   sipUriCharacters: 256,
   clientMessageIdCharacters: 128,
+  groupCharacters: 64,
 } as const;
 
 export type ClientFrame =
@@ -16,7 +17,12 @@ export type ClientFrame =
       readonly note: string | undefined;
     }
   | { readonly action: 'contacts.list' }
-  | { readonly action: 'contacts.add'; readonly sipUri: string }
+  | {
+      readonly action: 'contacts.add';
+      readonly sipUri: string;
+      /** The group the contact is shown in (`''`: none); re-adding a contact moves it. */
+      readonly group?: string;
+    }
   | { readonly action: 'contacts.remove'; readonly sipUri: string }
   | {
       readonly action: 'im.send';
@@ -24,7 +30,9 @@ export type ClientFrame =
       readonly text: string;
       readonly clientMessageId: string;
     }
-  | { readonly action: 'ping' };
+  | { readonly action: 'ping' }
+  /** The sender is typing to `to` (or stopped, `typing: false`); passed on, never stored. */
+  | { readonly action: 'im.typing'; readonly to: string; readonly typing: boolean };
 
 export type ClientAction = ClientFrame['action'];
 export const clientActions: readonly ClientAction[] = [
@@ -34,6 +42,7 @@ export const clientActions: readonly ClientAction[] = [
   'contacts.remove',
   'im.send',
   'ping',
+  'im.typing',
 ];
 
 const sipUriPattern = /^sip:[^\s@<>"]+@[^\s@<>"]+$/i;
@@ -89,9 +98,22 @@ export function parseClientFrame(body: string | undefined): ClientFrame {
     case 'contacts.list':
     case 'ping':
       return { action: fields.action };
-    case 'contacts.add':
+    case 'contacts.add': {
+      const group = text(fields, 'group', limits.groupCharacters, true)?.trim();
+      return {
+        action: 'contacts.add',
+        sipUri: sipUri(fields, 'sipUri'),
+        ...(group !== undefined && { group }),
+      };
+    }
     case 'contacts.remove':
       return { action: fields.action, sipUri: sipUri(fields, 'sipUri') };
+    case 'im.typing': {
+      if (fields.typing !== undefined && typeof fields.typing !== 'boolean') {
+        throw bad('"typing" must be true or false');
+      }
+      return { action: 'im.typing', to: sipUri(fields, 'to'), typing: fields.typing !== false };
+    }
     case 'im.send': {
       const body = text(fields, 'text', limits.imTextCharacters) ?? '';
       if (body.trim() === '') throw bad('"text" must not be empty');

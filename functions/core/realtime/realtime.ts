@@ -155,7 +155,7 @@ export class Realtime {
       case 'contacts.list':
         return this.reply(caller, await this.contactsFrame(caller.principal.sipUri));
       case 'contacts.add':
-        return this.addContact(caller, frame.sipUri);
+        return this.addContact(caller, frame.sipUri, frame.group);
       case 'contacts.remove':
         await this.deps.contacts.remove(caller.principal.sipUri, frame.sipUri);
         return this.reply(caller, await this.contactsFrame(caller.principal.sipUri));
@@ -170,6 +170,8 @@ export class Realtime {
       }
       case 'im.send':
         return this.sendIm(caller, frame);
+      case 'im.typing':
+        return this.sendTyping(caller, frame);
     }
   }
 
@@ -205,7 +207,8 @@ export class Realtime {
       type: 'contacts',
       contacts: entries.map((entry) => {
         const { availability, note } = presenceFrame(entry.sipUri, presence.get(entry.sipUri));
-        return { sipUri: entry.sipUri, displayName: entry.displayName, availability, note };
+        const { sipUri, displayName, group } = entry;
+        return { sipUri, displayName, availability, note, ...(group && { group }) };
       }),
       self: {
         sipUri: owner,
@@ -215,14 +218,14 @@ export class Realtime {
     };
   }
 
-  private async addContact(caller: Caller, sipUri: string): Promise<void> {
+  private async addContact(caller: Caller, sipUri: string, group: string | undefined): Promise<void> {
     const owner = caller.principal.sipUri;
     if (sipUri === owner) throw new AppError('bad_request', 'you cannot add yourself as a contact');
     const user = await this.deps.directory.findBySipUri(sipUri);
     if (!user) throw new AppError('not_found', `no user ${sipUri} in the directory`);
     await this.deps.contacts.add(
       owner,
-      { sipUri: user.sipUri, displayName: user.displayName },
+      { sipUri: user.sipUri, displayName: user.displayName, ...(group && { group }) },
       this.deps.clock.now(),
     );
     await this.reply(caller, await this.contactsFrame(owner));
@@ -251,6 +254,24 @@ export class Realtime {
         ? { type: 'im.delivered', clientMessageId, id: message.id }
         : { type: 'im.failed', clientMessageId, reason: 'offline' },
     );
+  }
+
+  /**
+   * Tells the recipient's connections that the sender is typing. Nothing is stored or answered, and
+   * a recipient who is not connected (or not a user) simply gets nothing.
+   */
+  private async sendTyping(
+    caller: Caller,
+    frame: Extract<ClientFrame, { action: 'im.typing' }>,
+  ): Promise<void> {
+    const from = caller.principal.sipUri;
+    if (frame.to === from) return;
+    await this.deliver(frame.to, {
+      type: 'im.typing',
+      from,
+      conversationId: conversationIdOf(from, frame.to),
+      typing: frame.typing,
+    });
   }
 
   /** Sends a frame to every live connection of a user (but `except`); answers how many got it. */
