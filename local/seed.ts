@@ -16,6 +16,11 @@ export interface SeedUser {
   readonly contacts: readonly string[];
   /** Optional: the user's Kerberos principal (`alice@EXAMPLE.TEST`) for Windows sign-in. */
   readonly kerberosPrincipal?: string;
+  /**
+   * Optional: `password` already hashed (`scrypt$…`, as stored), so a large seed loads without
+   * hashing every password at start. Stored as given; it is the seed author's to keep it matching.
+   */
+  readonly passwordHash?: string;
 }
 
 export interface DirectorySeed {
@@ -66,6 +71,7 @@ export function parseSeed(raw: unknown): DirectorySeed {
       remoteAccess: field(user, 'remoteAccess', 'boolean', where),
       contacts: contacts.map((c: string) => normalizeSipUri(c)),
       ...windowsFields(user, where),
+      ...passwordHashField(user, where),
     };
   });
   const bySipUri = new Map<string, number>();
@@ -102,6 +108,15 @@ function windowsFields(user: Record<string, unknown>, where: string): Pick<SeedU
   return { kerberosPrincipal: principal };
 }
 
+function passwordHashField(user: Record<string, unknown>, where: string): Pick<SeedUser, 'passwordHash'> {
+  const hash = user.passwordHash;
+  if (hash === undefined) return {};
+  if (typeof hash !== 'string' || !/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(hash)) {
+    throw new SeedError(`${where}: "passwordHash" must be a scrypt hash (scrypt$logN$r$p$salt$hash)`);
+  }
+  return { passwordHash: hash };
+}
+
 export async function readSeedFile(path: string): Promise<DirectorySeed> {
   let text: string;
   try {
@@ -117,7 +132,7 @@ export async function readSeedFile(path: string): Promise<DirectorySeed> {
   }
 }
 
-/** Writes the seed's users (passwords hashed) and contact lists into the directory. */
+/** Writes the seed's users (passwords hashed, unless the seed gives the hash) and contact lists into the directory. */
 export async function loadSeed(
   seed: DirectorySeed,
   stores: { directory: DirectoryStore; contacts: ContactStore; windowsIdentities?: WindowsIdentityStore },
@@ -133,7 +148,7 @@ export async function loadSeed(
         enabled: user.enabled,
         enhancedPresence: user.enhancedPresence,
         remoteAccess: user.remoteAccess,
-        passwordHash: await hashPassword(user.password),
+        passwordHash: user.passwordHash ?? (await hashPassword(user.password)),
       });
       if (user.kerberosPrincipal) {
         await stores.windowsIdentities?.putKerberos(user.kerberosPrincipal, user.sipUri);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { countRequest } from '../../functions/core/metering/request-counts.ts';
 import type { HandlerModule } from '../../functions/routes.ts';
 
 const functionsDir = fileURLToPath(new URL('../../functions/', import.meta.url));
@@ -25,6 +26,7 @@ function load(module: HandlerModule): Promise<Handler> {
 
 /** Invokes a handler module as Lambda would: same module, an event, and a context object. */
 export async function invoke(module: HandlerModule, event: unknown): Promise<unknown> {
+  countRequest(`lambda ${module}`);
   const handler = await load(module);
   const deadline = Date.now() + 30_000;
   const context: Context = {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { countRequest } from '../../functions/core/metering/request-counts.ts';
 import type { Site } from '../../functions/core/model.ts';
 import { authorizers, webSocketRoutes, type HandlerModule } from '../../functions/routes.ts';
 import { invoke } from './lambda.ts';
@@ -264,6 +265,7 @@ export class WebSocketGateway {
   private async handleManagement(
     req: IncomingMessage,
   ): Promise<{ status: number; body: string; type?: string }> {
+    countRequest(`@connections ${req.method ?? ''}`);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = /^(?:\/[^/]+)?\/@connections\/([^/]+)$/.exec(url.pathname);
     if (!match?.[1]) return { status: 404, body: '{"message":"Not Found"}', type: 'NotFoundException' };

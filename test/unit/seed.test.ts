@@ -4,7 +4,10 @@ import { describe, test } from 'node:test';
 import { isAppError } from '../../functions/core/errors.ts';
 import type { Site } from '../../functions/core/model.ts';
 import { assertAccess } from '../../functions/core/policy/access.ts';
-import { parseSeed, readSeedFile, SeedError } from '../../local/seed.ts';
+import { hashPassword, verifyPassword } from '../../functions/core/directory/passwords.ts';
+import type { DirectoryAccount, DirectoryStore } from '../../functions/core/directory/store.ts';
+import type { ContactStore } from '../../functions/core/realtime/contacts-store.ts';
+import { loadSeed, parseSeed, readSeedFile, SeedError } from '../../local/seed.ts';
 
 const demoDirectory = fileURLToPath(new URL('../../local/demo-directory.json', import.meta.url));
 
@@ -98,6 +101,24 @@ void describe('directory seed', () => {
     assert.deepEqual(seed.users[0]?.contacts, []);
   });
 
+  void test('stores a precomputed password hash as given, and the password it hashes signs in', async () => {
+    const passwordHash = await hashPassword('alice-pass', { logN: 4, r: 1, p: 1 });
+    const seed = parseSeed(rawSeed(rawUser('alice', { passwordHash }), rawUser('bob')));
+    const stored = new Map<string, DirectoryAccount>();
+    const directory = { put: (account: DirectoryAccount) => stored.set(account.sipUri, account) };
+    const contacts = { add: () => Promise.resolve() };
+
+    await loadSeed(
+      seed,
+      { directory: directory as unknown as DirectoryStore, contacts: contacts as unknown as ContactStore },
+      0,
+    );
+
+    assert.equal(stored.get('sip:alice@contoso.com')?.passwordHash, passwordHash);
+    assert.ok(await verifyPassword('alice-pass', stored.get('sip:alice@contoso.com')?.passwordHash));
+    assert.ok(await verifyPassword('bob-pass', stored.get('sip:bob@contoso.com')?.passwordHash));
+  });
+
   void describe('refusals name the user and the field', () => {
     void test('a missing or blank password', () => {
       assertRefused(
@@ -106,6 +127,12 @@ void describe('directory seed', () => {
         /"password"/,
       );
       assertRefused(rawSeed(rawUser('alice', { password: '  ' })), /users\[0\]/, /"password"/);
+    });
+
+    void test('a password hash that is not a stored scrypt hash', () => {
+      for (const passwordHash of ['alice-pass', 'scrypt$15$8$3$salt', 'bcrypt$2b$10$abc$def', 42]) {
+        assertRefused(rawSeed(rawUser('alice', { passwordHash })), /users\[0\]/, /"passwordHash"/);
+      }
     });
 
     void test('a SIP URI that is not sip:user@domain', () => {
