@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DynamoWindowsIdentityStore } from './core/directory/windows-identities.ts';
 import { parseKeytab, ServiceKeys } from './core/kerberos/keytab.ts';
 import { DynamoReplayCache } from './core/kerberos/replay-cache.ts';
+import { DynamoNtlmChallengeStore } from './core/ntlm/challenge-store.ts';
 import type { WindowsSignInDeps } from './core/signin/windows.ts';
 import { createDocumentClient } from './core/storage/dynamo.ts';
 import type { Deps } from './deps.ts';
@@ -13,6 +14,9 @@ export interface WindowsDeps {
   readonly settings: WindowsSettings;
   readonly signIn: WindowsSignInDeps;
 }
+
+/** The NetBIOS computer name NTLM challenges announce (informational: clients do not check it). */
+const ntlmComputerName = 'COMMUNICATOR';
 
 async function loadKeytab(source: NonNullable<WindowsSettings['keytab']>): Promise<Buffer> {
   if ('file' in source) return readFile(source.file);
@@ -44,6 +48,16 @@ export async function buildWindowsDeps(deps: Deps, settings = readWindowsSetting
         clockSkewMs: settings.clockSkewSeconds * 1000,
       },
       realmDomains: settings.realmDomains,
+      ntlm: settings.ntlmDomain
+        ? {
+            challenges: new DynamoNtlmChallengeStore(db, tableNames.ntlmChallenges),
+            clock: deps.clock,
+            domain: settings.ntlmDomain,
+            computerName: ntlmComputerName,
+            challengeMs: settings.ntlmChallengeSeconds * 1000,
+          }
+        : undefined,
+      regulator: deps.regulator,
     },
   };
 }

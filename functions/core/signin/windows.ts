@@ -4,7 +4,9 @@ import type { WindowsIdentityStore } from '../directory/windows-identities.ts';
 import { AppError } from '../errors.ts';
 import { acceptNegotiate, type AcceptorDeps, type KerberosClient } from '../kerberos/acceptor.ts';
 import type { DirectoryUser } from '../model.ts';
+import type { NtlmAcceptorDeps } from '../ntlm/acceptor.ts';
 import { assertAccess } from '../policy/access.ts';
+import type { Regulator } from '../regulation/regulator.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
 
 export interface WindowsSignInDeps {
@@ -17,6 +19,10 @@ export interface WindowsSignInDeps {
   readonly kerberos: AcceptorDeps | undefined;
   /** Realm → directory domain for name-based mapping (`EXAMPLE.TEST` → `CONTOSO`), upper case. */
   readonly realmDomains: ReadonlyMap<string, string>;
+  /** The NTLM fallback; unset when NTLM is not enabled (NTLM then refused). */
+  readonly ntlm: NtlmAcceptorDeps | undefined;
+  /** NTLM answers are password guesses: counted as forms sign-in failures are. */
+  readonly regulator: Regulator;
 }
 
 export interface WindowsContext {

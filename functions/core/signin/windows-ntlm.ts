@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { sessionOf } from '../audit/audit-log.ts';
+import { AppError } from '../errors.ts';
+import { answerProves, issueChallenge, readAnswer, type NtlmAcceptorDeps } from '../ntlm/acceptor.ts';
+import { assertAccess } from '../policy/access.ts';
+import { assertInternal, domainOfRealm, type WindowsContext, type WindowsSignInDeps } from './windows.ts';
+import type { SignedIn } from './forms.ts';
+
+/** How an NTLM leg reached us. */
+export interface NtlmContext extends WindowsContext {
+  /** HTTPS, or a loopback client: NTLM answers are never taken in the clear. */
+  readonly secureTransport: boolean;
+}
+
+/** The account an NTLM answer names: `DOMAIN\user` (or `user@dns.domain`), its domain mapped as a realm's. */
+export function accountOfAnswer(
+  answer: { readonly user: string; readonly domain: string },
+  deps: { readonly realmDomains: ReadonlyMap<string, string> },
+  ntlmDomain: string,
+): { domain: string; username: string } {
+  let { user, domain } = answer;
+  const at = user.lastIndexOf('@');
+  if (domain === '' && at > 0) [user, domain] = [user.slice(0, at), user.slice(at + 1)];
+  return { domain: domain === '' ? ntlmDomain : domainOfRealm(domain, deps.realmDomains), username: user };
+}
+
+function enabledNtlm(deps: WindowsSignInDeps): NtlmAcceptorDeps {
+  if (!deps.ntlm) {
+    throw new AppError(
+      'ntlm_not_enabled',
+      'NTLM sign-in is not enabled on this server: use Kerberos or the form.',
+    );
+  }
+  return deps.ntlm;
+}
+
+function assertChecks(deps: WindowsSignInDeps, context: NtlmContext): NtlmAcceptorDeps {
+  assertInternal(context.site);
+  const ntlm = enabledNtlm(deps);
+  if (!context.secureTransport) {
+    throw new AppError('https_required', 'Sign in over HTTPS: NTLM answers are never accepted in the clear.');
+  }
+  return ntlm;
+}
+
+/** Stands in for the NT hash of an account without one, so every refusal does the same work. */
+const noAccountHash = randomBytes(16);
+
+/**
+ * NTLM, first leg: answers the client's NEGOTIATE message with a CHALLENGE message, kept
+ * server-side (DynamoDB) for the second leg, which may reach another Lambda instance.
+ */
+export async function challengeNtlm(
+  deps: WindowsSignInDeps,
+  token: Buffer,
+  context: NtlmContext,
+): Promise<Buffer> {
+  try {
+    return await issueChallenge(assertChecks(deps, context), token);
+  } catch (err) {
+    if (err instanceof AppError) {
+      deps.audit.record({
+        event: 'signin.failed',
+        method: 'windows',
+        site: context.site,
+        sourceAddress: context.sourceAddress,
+        account: 'ntlm:?',
+        reason: err.code,
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * NTLM, second leg: verifies the NTLMv2 answer to our challenge against the NT hash of the account
+ * (only accounts with NTLM enabled have one), then the same authorization policy and ticket
+ * minting as every sign-in. Unknown accounts, accounts without NTLM and wrong passwords get one
+ * answer, `invalid_credentials`, and count towards the same regulation as forms sign-in.
+ */
+export async function signInWithNtlm(
+  deps: WindowsSignInDeps,
+  token: Buffer,
+  context: NtlmContext,
+): Promise<SignedIn> {
+  const audited = { method: 'windows', site: context.site, sourceAddress: context.sourceAddress } as const;
+  let account = 'ntlm:?';
+  try {
+    const ntlm = assertChecks(deps, context);
+    const answer = await readAnswer(ntlm, token);
+    const { domain, username } = accountOfAnswer(answer, deps, ntlm.domain);
+    account = `${domain}\\${username}`;
+    const regulated = { account, sourceAddress: context.sourceAddress };
+    await deps.regulator.assertAllowed(regulated);
+    const identity = await deps.identities.findNtlm(domain, username);
+    const proves = answerProves(answer, identity?.ntHash ?? noAccountHash);
+    if (!identity || !proves) {
+      await deps.regulator.recordFailure(regulated);
+      throw new AppError('invalid_credentials', 'The domain, user name or password is not correct.');
+    }
+    const user = await deps.directory.findBySipUri(identity.sipUri);
+    if (!user) {
+      throw new AppError(
+        'windows_user_unknown',
+        `The Windows account ${account} is not a user of this service.`,
+      );
+    }
+    assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
+    const ticket = await deps.tickets.issue(user, context.site, 'windows');
+    deps.audit.record({
+      event: 'signin.succeeded',
+      ...audited,
+      sipUri: user.sipUri,
+      session: sessionOf(ticket.record.ticketId),
+    });
+    return { user, ticket };
+  } catch (err) {
+    if (err instanceof AppError)
+      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    throw err;
+  }
+}
