@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hashPassword } from '../functions/core/directory/passwords.ts';
 import { normalizeSipUri, type DirectoryStore } from '../functions/core/directory/store.ts';
 import type { WindowsIdentityStore } from '../functions/core/directory/windows-identities.ts';
+import { ntHash } from '../functions/core/ntlm/md4.ts';
 import type { ContactStore } from '../functions/core/realtime/contacts-store.ts';
 
 /** One user of a directory seed file (format in the README). */
@@ -16,6 +17,11 @@ export interface SeedUser {
   readonly contacts: readonly string[];
   /** Optional: the user's Kerberos principal (`alice@EXAMPLE.TEST`) for Windows sign-in. */
   readonly kerberosPrincipal?: string;
+  /**
+   * Optional: NTLM enabled for the user, so the user's NT hash (password-equivalent) is stored for
+   * the NTLM fallback of Windows sign-in. Without it no NT hash is kept, and one kept earlier is removed.
+   */
+  readonly ntlm?: boolean;
   /**
    * Optional: `password` already hashed (`scrypt$…`, as stored), so a large seed loads without
    * hashing every password at start. Stored as given; it is the seed author's to keep it matching.
@@ -99,13 +105,20 @@ export function parseSeed(raw: unknown): DirectorySeed {
   return { domain: seed.domain, users };
 }
 
-function windowsFields(user: Record<string, unknown>, where: string): Pick<SeedUser, 'kerberosPrincipal'> {
-  const principal = user.kerberosPrincipal;
-  if (principal === undefined) return {};
+function windowsFields(
+  user: Record<string, unknown>,
+  where: string,
+): Pick<SeedUser, 'kerberosPrincipal' | 'ntlm'> {
+  const { kerberosPrincipal: principal, ntlm } = user;
+  if (ntlm !== undefined && typeof ntlm !== 'boolean') {
+    throw new SeedError(`${where}: "ntlm" must be a boolean`);
+  }
+  const ntlmField = ntlm === true ? { ntlm } : {};
+  if (principal === undefined) return ntlmField;
   if (typeof principal !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(principal)) {
     throw new SeedError(`${where}: "kerberosPrincipal" must look like name@REALM`);
   }
-  return { kerberosPrincipal: principal };
+  return { kerberosPrincipal: principal, ...ntlmField };
 }
 
 function passwordHashField(user: Record<string, unknown>, where: string): Pick<SeedUser, 'passwordHash'> {
@@ -152,6 +165,12 @@ export async function loadSeed(
       });
       if (user.kerberosPrincipal) {
         await stores.windowsIdentities?.putKerberos(user.kerberosPrincipal, user.sipUri);
+      }
+      if (user.ntlm) {
+        const account = { sipUri: user.sipUri, ntHash: ntHash(user.password) };
+        await stores.windowsIdentities?.putNtlm(seed.domain, user.username, account);
+      } else {
+        await stores.windowsIdentities?.removeNtlm(seed.domain, user.username);
       }
     }),
   );
