@@ -1,5 +1,6 @@
 import type { AuthMethod, Site } from './core/model.ts';
 import { clientActions } from './core/realtime/frames.ts';
+import { ssoOffered } from './sso-config.ts';
 
 /**
  * Every route of the product, once. The CDK stack creates API Gateway routes and functions from
@@ -17,7 +18,12 @@ export interface HttpRoute {
   /** Which sites publish the route. */
   readonly sites: readonly Site[];
   /** Set on the route that starts a sign-in method; the chooser page links to it. */
-  readonly signIn?: { readonly method: AuthMethod; readonly label: string };
+  readonly signIn?: {
+    readonly method: AuthMethod;
+    readonly label: string;
+    /** For a method that needs configuring: whether the site offers it, from the handler settings. */
+    readonly offered?: (site: Site, env: Readonly<Record<string, string | undefined>>) => boolean;
+  };
 }
 
 export interface WebSocketRoute {
@@ -55,6 +61,20 @@ export const httpRoutes: readonly HttpRoute[] = [
     auth: 'none',
     sites: ['internal'],
   },
+  // Single sign-on through an OpenID provider, on the sites SSO_SITES names once SSO_ISSUER is set.
+  {
+    method: 'GET',
+    path: '/auth/sso',
+    handler: 'http/sso-start',
+    auth: 'none',
+    sites: bothSites,
+    signIn: {
+      method: 'sso',
+      label: "Sign in with your organisation's account (single sign-on)",
+      offered: ssoOffered,
+    },
+  },
+  { method: 'GET', path: '/auth/sso/callback', handler: 'http/sso-callback', auth: 'none', sites: bothSites },
   { method: 'POST', path: '/auth/signout', handler: 'http/sign-out', auth: 'none', sites: bothSites },
   { method: 'GET', path: '/api/session', handler: 'http/session', auth: 'ticket', sites: bothSites },
   {

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSettings } from '../functions/config.ts';
+import { readSignOutPages } from '../functions/sign-out-config.ts';
+import { readSsoSettings } from '../functions/sso-config.ts';
 import { systemClock } from '../functions/core/clock.ts';
 import { DynamoDirectoryStore } from '../functions/core/directory/store.ts';
 import { DynamoWindowsIdentityStore } from '../functions/core/directory/windows-identities.ts';
@@ -113,6 +115,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (value === undefined || value === '') delete process.env[name];
     else process.env[name] = value;
   }
+  // Settings a handler would refuse at its first request are refused at start instead.
+  readSsoSettings();
+  readSignOutPages();
 
   const db = createDocumentClient(dynamo.endpoint);
   await loadSeed(

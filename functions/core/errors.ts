@@ -38,6 +38,15 @@ export const errorStatus = {
   ntlm_not_enabled: 403,
   ntlm_unsupported: 401,
   ntlm_challenge_expired: 401,
+  // Single sign-on through an OpenID provider; see functions/core/signin/sso.ts.
+  sso_not_configured: 404,
+  sso_state_invalid: 400,
+  sso_denied: 401,
+  sso_code_rejected: 401,
+  sso_token_invalid: 401,
+  sso_nonce_mismatch: 401,
+  sso_user_unknown: 403,
+  sso_provider_unavailable: 503,
   internal_error: 500,
 } as const;
 

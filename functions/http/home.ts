@@ -8,7 +8,10 @@ import { html } from './respond.ts';
 export const handler = selfContainedRoute(async (event) => {
   const site = siteOf(event);
   const methods = httpRoutes.flatMap((route) =>
-    route.signIn && route.method === 'GET' && route.sites.includes(site)
+    route.signIn &&
+    route.method === 'GET' &&
+    route.sites.includes(site) &&
+    (route.signIn.offered?.(site, process.env) ?? true)
       ? [{ path: route.path, label: route.signIn.label }]
       : [],
   );

@@ -2,22 +2,25 @@ import { signOut } from '../core/signin/sign-out.ts';
 import { publicRoute } from './adapter.ts';
 import { assertNotCrossSite, siteOf } from './request.ts';
 import { noContent, redirect } from './respond.ts';
+import { signOutDestination } from './sign-out-destination.ts';
 import { clearTicketCookie, readTicketCookie } from './ticket-cookie.ts';
-
-/** Where a browser goes after signing out. */
-export const signedOutPath = '/';
 
 /**
  * `POST /auth/signout`: revokes the ticket, closes its live connections and clears the cookie.
  * Public on purpose, so a browser holding an expired ticket can still clear it; the token's own
- * signature decides which ticket it may end.
+ * signature decides which ticket it may end. The browser then goes to the site's sign-out page,
+ * by way of the identity provider's own sign-out for an SSO session.
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
   assertNotCrossSite(event);
-  await signOut(deps, readTicketCookie(event.cookies, site));
-  const cookies = [clearTicketCookie(site)];
+  const ended = await signOut(deps, readTicketCookie(event.cookies, site));
+  const next = await signOutDestination(event, deps, site, ended);
+  const cookies = [clearTicketCookie(site), ...next.cookies];
   const isJson = (event.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
   const wantsJson = isJson || (event.headers.accept ?? '').includes('application/json');
-  return wantsJson ? noContent({ cookies }) : redirect(signedOutPath, { cookies });
+  // A script that signed out learns where the browser should go next from Location.
+  return wantsJson
+    ? noContent({ cookies, headers: { location: next.location } })
+    : redirect(next.location, { cookies });
 });

@@ -11,8 +11,13 @@ export const ticketCookieName = (site: Site): string => `__Host-cwa-ticket-${sit
 
 const attributes = { httpOnly: true, secure: true, sameSite: 'strict', path: '/' } as const;
 
-export const setTicketCookie = (site: Site, token: string): string =>
-  stringifySetCookie(ticketCookieName(site), token, attributes);
+/** `maxAgeSeconds` only for the opt-in persistent cookie of SSO users (README, "Single sign-on"). */
+export const setTicketCookie = (site: Site, token: string, maxAgeSeconds?: number): string =>
+  stringifySetCookie(
+    ticketCookieName(site),
+    token,
+    maxAgeSeconds === undefined ? attributes : { ...attributes, maxAge: maxAgeSeconds },
+  );
 
 export const clearTicketCookie = (site: Site): string =>
   stringifySetCookie(ticketCookieName(site), '', { ...attributes, expires: new Date(0) });

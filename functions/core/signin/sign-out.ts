@@ -1,5 +1,6 @@
 import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import type { Realtime } from '../realtime/realtime.ts';
+import type { TicketRecord } from '../tickets/store.ts';
 import type { Tickets } from '../tickets/tickets.ts';
 
 export interface SignOutDeps {
@@ -11,14 +12,18 @@ export interface SignOutDeps {
 /**
  * Ends a ticket: its record is deleted (so the cookie is refused everywhere from now on) and each
  * of its live connections is told `session.ended` and closed. A missing or foreign token is not an
- * error: signing out twice is harmless.
+ * error: signing out twice is harmless. Answers the ended ticket's record, if there was one.
  */
-export async function signOut(deps: SignOutDeps, token: string | undefined): Promise<void> {
-  if (!token) return;
+export async function signOut(
+  deps: SignOutDeps,
+  token: string | undefined,
+): Promise<TicketRecord | undefined> {
+  if (!token) return undefined;
   const ticketId = await deps.tickets.ticketIdOf(token);
-  if (!ticketId) return;
+  if (!ticketId) return undefined;
   const record = await deps.tickets.revoke(ticketId);
-  if (!record) return;
+  if (!record) return undefined;
   deps.audit.record({ event: 'signout', sipUri: record.sipUri, session: sessionOf(record.ticketId) });
   await deps.realtime.endTicketConnections(record, 'signed_out');
+  return record;
 }

@@ -57,6 +57,10 @@ export const tables = {
   windowsIdentities: { envVar: 'WINDOWS_IDENTITIES_TABLE', partitionKey: 'identity' },
   kerberosReplay: { envVar: 'KERBEROS_REPLAY_TABLE', partitionKey: 'key', ttlAttribute: 'ttl' },
   ntlmChallenges: { envVar: 'NTLM_CHALLENGES_TABLE', partitionKey: 'challengeId', ttlAttribute: 'ttl' },
+  // Single sign-on: sign-ins sent to the provider and not back yet (by a hash of their state, single
+  // use), and the ID token of each SSO ticket for the provider's sign-out.
+  ssoLogins: { envVar: 'SSO_LOGINS_TABLE', partitionKey: 'stateKey', ttlAttribute: 'ttl' },
+  ssoSessions: { envVar: 'SSO_SESSIONS_TABLE', partitionKey: 'ticketId', ttlAttribute: 'ttl' },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof tables;

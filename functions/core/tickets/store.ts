@@ -20,6 +20,10 @@ export interface TicketRecord {
   readonly expiresAt: number;
   readonly idleExpiresAt: number;
   readonly lastActivityAt: number;
+  /** The ticket's own idle timeout in ms (SSO's per-site setting); unset = its site's. */
+  readonly idleTimeoutMs?: number;
+  /** Carried by a persistent cookie (SSO opt-in): leaving the client page does not end it. */
+  readonly persistent?: boolean;
   /** When a WebSocket connection of this ticket last opened. */
   readonly attachedAt?: number;
   /** When the ticket's last connection closed (the user left the client page); unset while attached. */
@@ -133,8 +137,11 @@ export class DynamoTicketStore implements TicketStore {
     window: number,
     activity: { readonly idleSeconds: number } | undefined,
   ): Promise<FrameUse | undefined> {
-    const set = activity ? ', lastActivityAt = :now, idleExpiresAt = :i' : '';
-    const activityValues = activity ? { ':i': now + activity.idleSeconds * 1000 } : {};
+    // A ticket with its own idle timeout (idleTimeoutMs) keeps it; others get the site's.
+    const set = activity
+      ? ', lastActivityAt = :now, idleExpiresAt = :now + if_not_exists(idleTimeoutMs, :idle)'
+      : '';
+    const activityValues = activity ? { ':idle': activity.idleSeconds * 1000 } : {};
     // An expired ticket must not be revived by the activity this frame would record.
     const current = 'expiresAt > :now AND idleExpiresAt > :now';
     const update = (expression: string, condition: string) =>

@@ -26,6 +26,14 @@ export type FrameCheck = { readonly record: TicketRecord; readonly rateLimited: 
 /** The session sweeper looks this many minutes back for tickets that expired. */
 const sweepLookBackMinutes = 15;
 
+/** What a sign-in method may set differently from its site's rules (SSO's per-site settings). */
+export interface TicketOptions {
+  readonly idleSeconds?: number;
+  readonly lifetimeSeconds?: number;
+  /** Carried by a persistent cookie: the ticket survives leaving the client page (and browser restarts). */
+  readonly persistent?: boolean;
+}
+
 export interface IssuedTicket {
   /** The signed JWT that travels in the ticket cookie. */
   readonly token: string;
@@ -55,9 +63,14 @@ export class Tickets {
     private readonly rules: TicketRules,
   ) {}
 
-  async issue(user: DirectoryUser, site: Site, authMethod: AuthMethod): Promise<IssuedTicket> {
+  async issue(
+    user: DirectoryUser,
+    site: Site,
+    authMethod: AuthMethod,
+    options: TicketOptions = {},
+  ): Promise<IssuedTicket> {
     const now = this.clock.now();
-    const policy = this.rules.sites[site];
+    const policy = { ...this.rules.sites[site], ...options };
     const record: TicketRecord = {
       ticketId: randomBytes(24).toString('base64url'),
       sipUri: user.sipUri,
@@ -67,6 +80,8 @@ export class Tickets {
       expiresAt: now + policy.lifetimeSeconds * 1000,
       idleExpiresAt: Math.min(now + policy.idleSeconds * 1000, now + policy.lifetimeSeconds * 1000),
       lastActivityAt: now,
+      ...(options.idleSeconds ? { idleTimeoutMs: options.idleSeconds * 1000 } : {}),
+      ...(options.persistent ? { persistent: true } : {}),
     };
     await this.store.put(record);
     const token = await new SignJWT({ site, amr: [authMethod] })
@@ -114,7 +129,9 @@ export class Tickets {
   isCurrent(record: TicketRecord): boolean {
     const now = this.clock.now();
     const left =
-      record.detachedAt !== undefined && now >= record.detachedAt + this.rules.leaveGraceSeconds * 1000;
+      !record.persistent &&
+      record.detachedAt !== undefined &&
+      now >= record.detachedAt + this.rules.leaveGraceSeconds * 1000;
     return now < record.expiresAt && now < record.idleExpiresAt && !left;
   }
 
@@ -163,7 +180,8 @@ export class Tickets {
   async recordActivity(record: TicketRecord): Promise<void> {
     const now = this.clock.now();
     if (now - record.lastActivityAt < touchIntervalMs) return;
-    const idleExpiresAt = Math.min(now + this.rules.sites[record.site].idleSeconds * 1000, record.expiresAt);
+    const idleMs = record.idleTimeoutMs ?? this.rules.sites[record.site].idleSeconds * 1000;
+    const idleExpiresAt = Math.min(now + idleMs, record.expiresAt);
     await this.store.touch(record, now, idleExpiresAt);
   }
 

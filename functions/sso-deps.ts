@@ -1,0 +1,56 @@
+import type { Site } from './core/model.ts';
+import type { SsoSignInDeps } from './core/signin/sso.ts';
+import { DynamoSsoLoginStore } from './core/sso/login-store.ts';
+import { DiscoveredOpenIdProvider } from './core/sso/openid-provider.ts';
+import { ProviderHttp } from './core/sso/provider-http.ts';
+import { DynamoSsoSessionStore } from './core/sso/session-store.ts';
+import { createDocumentClient } from './core/storage/dynamo.ts';
+import type { Deps } from './deps.ts';
+import { readSignOutPages } from './sign-out-config.ts';
+import { isProviderUrl, readSsoSettings, type SsoSettings } from './sso-config.ts';
+
+/** What the SSO handlers (and sign-out) need beyond the shared dependencies; built once per cold start. */
+export interface SsoDeps {
+  /** Undefined when no provider is configured: SSO routes then answer `sso_not_configured`. */
+  readonly settings: SsoSettings | undefined;
+  readonly signIn: SsoSignInDeps | undefined;
+  readonly signOutPages: Readonly<Record<Site, string>>;
+}
+
+/** Builds nothing that talks to the provider yet: discovery happens at the first sign-in. */
+export function buildSsoDeps(
+  deps: Deps,
+  settings = readSsoSettings(),
+  signOutPages = readSignOutPages(),
+): SsoDeps {
+  if (!settings) return { settings, signIn: undefined, signOutPages };
+  const db = createDocumentClient(deps.settings.dynamoEndpoint);
+  const { tableNames } = deps.settings;
+  const provider = new DiscoveredOpenIdProvider(
+    settings,
+    new ProviderHttp(settings.providerTimeoutMs),
+    isProviderUrl,
+  );
+  return {
+    settings,
+    signOutPages,
+    signIn: {
+      provider,
+      logins: new DynamoSsoLoginStore(db, tableNames.ssoLogins),
+      sessions: new DynamoSsoSessionStore(db, tableNames.ssoSessions),
+      directory: deps.directory,
+      tickets: deps.tickets,
+      audit: deps.audit,
+      clock: deps.clock,
+      legacyUrl: deps.settings.legacyUrl,
+      rules: settings,
+    },
+  };
+}
+
+let cached: SsoDeps | undefined;
+
+export function getSsoDeps(deps: Deps): SsoDeps {
+  cached ??= buildSsoDeps(deps);
+  return cached;
+}
