@@ -1,9 +1,14 @@
 import { AppError } from '../core/errors.ts';
 
-/** An `Authorization` header of an HTTP authentication scheme Windows sign-in speaks (RFC 4559, MS-NTHT). */
-export type WindowsAuthorization =
-  | { readonly scheme: 'negotiate'; readonly token: Buffer }
-  | { readonly scheme: 'ntlm'; readonly token: Buffer };
+/**
+ * An `Authorization` header of an HTTP authentication scheme Windows sign-in speaks (RFC 4559,
+ * MS-NTHT): which mechanism the token is, and the scheme it came in, which the answer must use.
+ */
+export interface WindowsAuthorization {
+  readonly scheme: 'negotiate' | 'ntlm';
+  readonly token: Buffer;
+  readonly headerScheme: 'Negotiate' | 'NTLM';
+}
 
 const maxTokenChars = 48 * 1024;
 const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -18,13 +23,15 @@ export function readWindowsAuthorization(header: string | undefined): WindowsAut
   if (!header) return undefined;
   const match = /^\s*(Negotiate|NTLM)(?:\s+(\S*))?\s*$/i.exec(header);
   if (!match) return undefined;
-  const scheme = match[1]?.toLowerCase() === 'ntlm' ? 'ntlm' : 'negotiate';
+  const headerScheme = match[1]?.toLowerCase() === 'ntlm' ? 'NTLM' : 'Negotiate';
   const text = match[2] ?? '';
   if (text === '') throw new AppError('negotiate_malformed', `The ${match[1]} header carries no token.`);
   if (text.length > maxTokenChars || !base64.test(text) || text.length % 4 !== 0) {
     throw new AppError('negotiate_malformed', `The ${match[1]} token is not valid base64.`);
   }
   const token = Buffer.from(text, 'base64');
-  if (token.subarray(0, 8).equals(ntlmSignature)) return { scheme: 'ntlm', token };
-  return { scheme, token };
+  if (headerScheme === 'NTLM' || token.subarray(0, 8).equals(ntlmSignature)) {
+    return { scheme: 'ntlm', token, headerScheme };
+  }
+  return { scheme: 'negotiate', token, headerScheme };
 }

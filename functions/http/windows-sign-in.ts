@@ -1,37 +1,90 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AppError, isAppError } from '../core/errors.ts';
+import type { DirectoryUser, Site } from '../core/model.ts';
+import type { IssuedTicket } from '../core/tickets/tickets.ts';
 import { signInWithKerberos } from '../core/signin/windows.ts';
-import { getWindowsDeps } from '../windows-deps.ts';
+import { challengeNtlm, signInWithNtlm } from '../core/signin/windows-ntlm.ts';
+import { getWindowsDeps, type WindowsDeps } from '../windows-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { clientAppPath } from './forms-sign-in.ts';
-import { siteOf } from './request.ts';
+import { isSecureTransport, siteOf } from './request.ts';
 import { errorResult, html, json, redirect, type HttpResult } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
-import { readWindowsAuthorization } from './windows-authorization.ts';
+import { readWindowsAuthorization, type WindowsAuthorization } from './windows-authorization.ts';
+import { ntlmFallbackOf, wantsHtml, windowsChallenge, type WindowsMechanisms } from './windows-challenges.ts';
 import { windowsRefusedPage } from './windows-page.ts';
-
-/** Browsers navigating here get pages and redirects; other clients (curl, scripts) get JSON. */
-const wantsHtml = (event: APIGatewayProxyEventV2): boolean => /text\/html/i.test(event.headers.accept ?? '');
 
 const isQuick = (event: APIGatewayProxyEventV2): boolean => event.rawPath.endsWith('/quick');
 
-/** The challenges this server offers: Negotiate always, NTLM when it is configured. */
-const challenges = (ntlm: boolean): string => (ntlm ? 'Negotiate, NTLM' : 'Negotiate');
+const mechanismsOf = (windows: WindowsDeps): WindowsMechanisms => ({
+  kerberos: windows.signIn.kerberos !== undefined,
+  ntlm: windows.signIn.ntlm !== undefined,
+});
 
-function refusal(event: APIGatewayProxyEventV2, err: AppError, challenge: string | undefined): HttpResult {
+function refusal(
+  event: APIGatewayProxyEventV2,
+  err: AppError,
+  challenge: string | undefined,
+  ntlmFallback?: string,
+): HttpResult {
   // Every 401 names the schemes a client may try (RFC 9110 §11.6.1).
   const headers: Record<string, string> =
     err.status === 401 && challenge ? { 'www-authenticate': challenge } : {};
-  if (wantsHtml(event)) return html(err.status, windowsRefusedPage(err.message), { headers });
+  if (wantsHtml(event)) return html(err.status, windowsRefusedPage(err.message, ntlmFallback), { headers });
   const result = errorResult(err);
   return { ...result, headers: { ...result.headers, ...headers } };
 }
 
+/** Signed in: the ticket cookie, and JSON or (for a browser, and always for quick sign-in) the client app. */
+function signedIn(
+  event: APIGatewayProxyEventV2,
+  site: Site,
+  { user, ticket }: { user: DirectoryUser; ticket: IssuedTicket },
+  headers: Record<string, string> = {},
+): HttpResult {
+  const cookies = [setTicketCookie(site, ticket.token)];
+  if (isQuick(event) || wantsHtml(event)) return redirect(clientAppPath, { cookies, headers });
+  return json(
+    200,
+    {
+      user: { sipUri: user.sipUri, displayName: user.displayName },
+      expiresAt: new Date(ticket.record.expiresAt).toISOString(),
+    },
+    { cookies, headers },
+  );
+}
+
 /**
- * `GET /auth/windows` and the bookmarkable `GET /auth/windows/quick` (internal site only):
- * HTTP Negotiate. Without credentials: 401 with the challenge. With a Kerberos token: the ticket
- * cookie, the mutual-authentication token, and JSON (or, for a browser and always for quick
- * sign-in, a redirect to the client app).
+ * NTLM's two legs, each a request of its own: a NEGOTIATE message is answered with 401 and the
+ * CHALLENGE (in the scheme the client used), an AUTHENTICATE message signs in.
+ */
+async function ntlmLeg(
+  event: APIGatewayProxyEventV2,
+  windows: WindowsDeps,
+  site: Site,
+  authorization: WindowsAuthorization,
+): Promise<HttpResult> {
+  const context = {
+    site,
+    sourceAddress: event.requestContext.http.sourceIp,
+    secureTransport: isSecureTransport(event),
+  };
+  const { token } = authorization;
+  const messageType = token.length >= 12 ? token.readUInt32LE(8) : 0;
+  if (messageType === 1) {
+    const challenge = await challengeNtlm(windows.signIn, token, context);
+    const pending = new AppError('windows_auth_required', 'NTLM: answer the challenge to sign in.');
+    return refusal(event, pending, `${authorization.headerScheme} ${challenge.toString('base64')}`);
+  }
+  return signedIn(event, site, await signInWithNtlm(windows.signIn, token, context));
+}
+
+/**
+ * `GET /auth/windows` and the bookmarkable `GET /auth/windows/quick` (internal site only): HTTP
+ * Negotiate with Kerberos, and NTLM when it is enabled. Without credentials: 401 with the
+ * challenge. With a Kerberos token: the ticket cookie, the mutual-authentication token, and JSON
+ * (or, for a browser and always for quick sign-in, a redirect to the client app). NTLM takes two
+ * requests (see `ntlmLeg`).
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
@@ -43,7 +96,7 @@ export const handler = publicRoute(async (event, deps) => {
     );
   }
   const windows = await getWindowsDeps(deps);
-  const offer = challenges(windows.settings.ntlmDomain !== undefined);
+  const mechanisms = mechanismsOf(windows);
   try {
     const authorization = readWindowsAuthorization(event.headers.authorization);
     if (!authorization) {
@@ -52,29 +105,19 @@ export const handler = publicRoute(async (event, deps) => {
         'Sign in with Windows: this browser did not offer Windows credentials.',
       );
     }
-    if (authorization.scheme === 'ntlm') {
-      throw new AppError('ntlm_unsupported', 'NTLM sign-in is not available on this server.');
-    }
-    const { user, ticket, responseToken } = await signInWithKerberos(windows.signIn, authorization.token, {
+    if (authorization.scheme === 'ntlm') return await ntlmLeg(event, windows, site, authorization);
+    const { responseToken, ...result } = await signInWithKerberos(windows.signIn, authorization.token, {
       site,
       sourceAddress: event.requestContext.http.sourceIp,
     });
-    const cookies = [setTicketCookie(site, ticket.token)];
     const headers: Record<string, string> =
       responseToken.length > 0 ? { 'www-authenticate': `Negotiate ${responseToken.toString('base64')}` } : {};
-    if (isQuick(event) || wantsHtml(event)) return redirect(clientAppPath, { cookies, headers });
-    return json(
-      200,
-      {
-        user: { sipUri: user.sipUri, displayName: user.displayName },
-        expiresAt: new Date(ticket.record.expiresAt).toISOString(),
-      },
-      { cookies, headers },
-    );
+    return signedIn(event, site, result, headers);
   } catch (err) {
     if (!isAppError(err)) throw err;
     const legacy = err.code === 'enhanced_presence_required' ? err.details.location : undefined;
     if (legacy) return redirect(legacy);
-    return refusal(event, err, offer);
+    const fallback = err.code === 'windows_auth_required' ? ntlmFallbackOf(event, mechanisms) : undefined;
+    return refusal(event, err, windowsChallenge(event, mechanisms), fallback);
   }
 });
