@@ -7,7 +7,7 @@ import { Conversations, newClientMessageId } from './conversations.ts';
 import { byId, setText } from './dom.ts';
 import { MeView } from './me-view.ts';
 import { limits, type Contact, type ServerFrame } from './protocol.ts';
-import { fetchSession, signInPath, signOut, type Session } from './session-api.ts';
+import { fetchSession, signOut, type Session } from './session-api.ts';
 
 const sipUriPattern = /^sip:[^\s@<>"]+@[^\s@<>"]+$/i;
 
@@ -255,9 +255,9 @@ export class Controller {
   private async signOut(): Promise<void> {
     this.signOutButton.disabled = true;
     try {
-      await signOut();
+      const next = await signOut();
       this.connection.stop();
-      location.assign(signInPath);
+      location.assign(next);
     } catch {
       this.signOutButton.disabled = false;
       this.banner.showNotice('Could not sign out. Check your connection and try again.');

@@ -35,12 +35,17 @@ export async function fetchSession(): Promise<SessionAnswer> {
   };
 }
 
-/** Revokes the ticket; the server also closes this ticket's live connections. */
-export async function signOut(): Promise<void> {
+/**
+ * Revokes the ticket; the server also closes this ticket's live connections. Answers where the
+ * browser goes next: the site's sign-out page, by way of the identity provider's sign-out after
+ * single sign-on (the server's `Location`).
+ */
+export async function signOut(): Promise<string> {
   const response = await fetch('/auth/signout', {
     method: 'POST',
     credentials: 'same-origin',
     headers: { accept: 'application/json' },
   });
   if (!response.ok) throw new Error(`the server answered ${response.status}`);
+  return response.headers.get('location') || signInPath;
 }
