@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { initiate } from '../support/kerberos-initiator.ts';
+import { negotiateMessage } from '../support/ntlm-client.ts';
 import { kdcAvailable, startKdc, type Kdc } from '../support/mit-kdc.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
@@ -147,6 +148,15 @@ describe(
       const replay = await send();
       assert.equal(replay.status, 401);
       assert.equal(((await replay.json()) as { error: string }).error, 'kerberos_replay');
+    });
+
+    it('refuses NTLM while the server has it off (no NTLM_DOMAIN): 403 ntlm_not_enabled', async () => {
+      const response = await fetch(`${rt.internal}/auth/windows`, {
+        headers: { authorization: `NTLM ${negotiateMessage().toString('base64')}` },
+      });
+
+      assert.equal(response.status, 403);
+      assert.equal(((await response.json()) as { error: string }).error, 'ntlm_not_enabled');
     });
 
     it('answers a malformed token with 400 and a clear code', async () => {
