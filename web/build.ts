@@ -1,5 +1,6 @@
 /**
- * Builds the browser client: copies `web/public/` and bundles `web/src/app.ts` into `app/app.js`.
+ * Builds the browser client: copies `web/public/` and bundles each page's entry point (the main
+ * window, and the conversation and alert pop-ups) into `app/<page>.js`.
  * Run directly with `npx tsx web/build.ts` to build into `web/dist/`.
  */
 import { build } from 'esbuild';
@@ -17,8 +18,12 @@ export async function buildWeb(outDir: string = defaultOutDir): Promise<string> 
   await mkdir(outDir, { recursive: true });
   await cp(path.join(webDir, 'public'), outDir, { recursive: true });
   await build({
-    entryPoints: [path.join(webDir, 'src', 'app.ts')],
-    outfile: path.join(outDir, 'app', 'app.js'),
+    entryPoints: {
+      app: path.join(webDir, 'src', 'app.ts'),
+      conversation: path.join(webDir, 'src', 'conversation-page.ts'),
+      alert: path.join(webDir, 'src', 'alert-page.ts'),
+    },
+    outdir: path.join(outDir, 'app'),
     bundle: true,
     format: 'esm',
     target: 'es2022',

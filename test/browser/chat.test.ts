@@ -27,6 +27,10 @@ after(async () => {
 async function signInAs(user: { username: string; password: string }): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
+  // This test drives the conversation inside the main window (pop-up windows: windows.test.ts).
+  await context.addInitScript(() =>
+    localStorage.setItem('cwa.settings', JSON.stringify({ conversationWindows: false, alertWindows: false })),
+  );
   const page = await context.newPage();
   await page.goto(`${rt.internal}/`);
   await page.getByRole('link', { name: /domain, user name and password/i }).click();
@@ -38,7 +42,7 @@ async function signInAs(user: { username: string; password: string }): Promise<P
   return page;
 }
 
-const contact = (page: Page, sipUri: string) => page.locator(`#contacts > li[data-sip-uri="${sipUri}"]`);
+const contact = (page: Page, sipUri: string) => page.locator(`#contacts li[data-sip-uri="${sipUri}"]`);
 
 describe('the web client in Chromium', { skip: available === true ? false : available }, () => {
   it('refuses a wrong password on the forms page and says why', async () => {
@@ -62,19 +66,17 @@ describe('the web client in Chromium', { skip: available === true ? false : avai
 
     const bob = await signInAs(demo.bob);
     await alice.waitForSelector(
-      `#contacts > li[data-sip-uri="${demo.bob.sipUri}"][data-availability="available"]`,
+      `#contacts li[data-sip-uri="${demo.bob.sipUri}"][data-availability="available"]`,
     );
 
     await bob.selectOption('#availability', 'busy');
     await bob.fill('#note', 'Writing the quarterly report');
     await bob.press('#note', 'Enter');
-    await alice.waitForSelector(
-      `#contacts > li[data-sip-uri="${demo.bob.sipUri}"][data-availability="busy"]`,
-    );
+    await alice.waitForSelector(`#contacts li[data-sip-uri="${demo.bob.sipUri}"][data-availability="busy"]`);
     await alice.waitForFunction(
       (sip) =>
         document
-          .querySelector(`#contacts > li[data-sip-uri="${sip}"] .note`)
+          .querySelector(`#contacts li[data-sip-uri="${sip}"] .note`)
           ?.textContent?.includes('quarterly'),
       demo.bob.sipUri,
     );
@@ -97,7 +99,7 @@ describe('the web client in Chromium', { skip: available === true ? false : avai
 
     await Promise.all([bob.waitForURL(`${rt.internal}/`), bob.click('#sign-out')]);
     await alice.waitForSelector(
-      `#contacts > li[data-sip-uri="${demo.bob.sipUri}"][data-availability="offline"]`,
+      `#contacts li[data-sip-uri="${demo.bob.sipUri}"][data-availability="offline"]`,
     );
     const session = await bob.request.get(`${rt.internal}/api/session`);
     assert.equal(session.status(), 401);

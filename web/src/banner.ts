@@ -10,6 +10,8 @@ const endedTexts: Record<string, string> = {
   expired: 'Your session expired.',
   revoked: 'An administrator ended your session.',
   policy: 'Your account may no longer use this service from here.',
+  main_closed: 'The main window was closed, so you were signed out.',
+  main_left: 'The main window left the communicator, so your session has ended.',
 };
 
 export class Banner {
@@ -40,7 +42,7 @@ export class Banner {
   }
 
   /** A small notice that stays until dismissed; ignored once the session has ended. */
-  showNotice(text: string): void {
+  showNotice(text: string, testId = 'notice'): void {
     if (this.element.querySelector('.session-ended')) return;
     const dismiss = h(
       'button',
@@ -49,7 +51,7 @@ export class Banner {
     );
     const notice = h(
       'div',
-      { class: 'notice', role: 'alert', 'data-testid': 'notice' },
+      { class: 'notice', role: 'alert', 'data-testid': testId },
       h('span', { class: 'banner-text' }, text),
       dismiss,
     );

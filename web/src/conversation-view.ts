@@ -34,6 +34,35 @@ function deliveryText(delivery: Delivery): string {
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
+/** While typing goes on, the peer is told again this often at most. */
+export const typingRepeatMs = 3_000;
+
+const webAddress = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
+
+/**
+ * A message's text as DOM nodes: text nodes only, except http(s) addresses, which become links that
+ * open in a new tab without access to this page. Nothing in a message is ever parsed as HTML.
+ */
+export function messageNodes(text: string): Node[] {
+  const nodes: Node[] = [];
+  let last = 0;
+  for (const match of text.matchAll(webAddress)) {
+    const start = match.index;
+    let href: URL | undefined;
+    try {
+      href = new URL(match[0]);
+    } catch {
+      continue;
+    }
+    if (href.protocol !== 'http:' && href.protocol !== 'https:') continue;
+    if (start > last) nodes.push(document.createTextNode(text.slice(last, start)));
+    nodes.push(h('a', { href: href.href, target: '_blank', rel: 'noopener noreferrer' }, match[0]));
+    last = start + match[0].length;
+  }
+  if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));
+  return nodes;
+}
+
 export class ConversationView {
   private readonly panel = byId('conversation', HTMLElement);
   private readonly title = byId('conversation-title', HTMLHeadingElement);
@@ -42,11 +71,19 @@ export class ConversationView {
   private readonly messages = byId('messages', HTMLOListElement);
   private readonly input = byId('message-input', HTMLTextAreaElement);
   private readonly sendButton = byId('send-button', HTMLButtonElement);
+  private readonly typing = byId('typing', HTMLParagraphElement);
   private readonly rendered = new Map<string, HTMLLIElement>();
   private peer: string | undefined;
+  private peerName = '';
   private enabled = true;
+  private typingSentAt = 0;
 
-  constructor(private readonly onSend: (to: string, text: string) => void) {
+  constructor(
+    private readonly onSend: (to: string, text: string) => void,
+    /** Tells the peer the user is typing (or stopped); called at most every `typingRepeatMs`. */
+    private readonly onTyping: (to: string, typing: boolean) => void = () => undefined,
+  ) {
+    this.input.addEventListener('input', () => this.typed());
     byId('composer', HTMLFormElement).addEventListener('submit', (event) => {
       event.preventDefault();
       this.submit();
@@ -70,6 +107,8 @@ export class ConversationView {
     this.panel.dataset.peer = peer.sipUri;
     this.setPeer(peer);
     if (switching) {
+      this.setTyping(false);
+      this.typingSentAt = 0;
       this.rendered.clear();
       this.messages.replaceChildren(...messages.map((m) => this.render(m)));
       this.input.value = '';
@@ -79,9 +118,15 @@ export class ConversationView {
     this.input.focus();
   }
 
+  /** Shows or hides "… is typing". */
+  setTyping(typing: boolean): void {
+    setText(this.typing, typing && this.peer ? `${this.peerName} is typing…` : '');
+  }
+
   /** Updates the header when the open peer's presence or name changes. */
   setPeer(peer: Peer): void {
     if (peer.sipUri !== this.peer) return;
+    this.peerName = peer.displayName;
     setText(this.title, peer.displayName);
     const tone = peer.availability ? availabilityTone(peer.availability) : 'none';
     this.dot.dataset.tone = tone;
@@ -118,7 +163,20 @@ export class ConversationView {
     const text = this.input.value;
     if (!this.peer || this.input.disabled || text.trim() === '') return;
     this.input.value = '';
+    this.typingSentAt = 0;
     this.onSend(this.peer, text);
+  }
+
+  private typed(): void {
+    if (!this.peer || this.input.disabled) return;
+    const now = Date.now();
+    if (this.input.value.trim() === '') {
+      if (this.typingSentAt !== 0) this.onTyping(this.peer, false);
+      this.typingSentAt = 0;
+    } else if (now - this.typingSentAt >= typingRepeatMs) {
+      this.typingSentAt = now;
+      this.onTyping(this.peer, true);
+    }
   }
 
   private render(message: ChatMessage): HTMLLIElement {
@@ -139,7 +197,7 @@ export class ConversationView {
     const li = h(
       'li',
       { class: `message ${message.direction === 'out' ? 'outgoing' : 'incoming'}`, 'data-key': message.key },
-      h('span', { class: 'text' }, message.text),
+      h('span', { class: 'text' }, ...messageNodes(message.text)),
       meta,
     );
     this.rendered.set(message.key, li);

@@ -31,6 +31,11 @@ export class MeView {
     this.show(this.current);
   }
 
+  /** The presence last confirmed or sent. */
+  get presence(): OwnPresenceChoice {
+    return this.current;
+  }
+
   /** What the server says the user's presence is (from `contacts.self` or a `presence` frame with `self`). */
   setPresence(choice: OwnPresenceChoice): void {
     this.current = choice;

@@ -10,6 +10,8 @@ export interface Contact {
   readonly displayName: string;
   readonly availability: SeenAvailability;
   readonly note: string;
+  /** The group the user put this contact in; `''` when none. */
+  readonly group: string;
 }
 
 export interface OwnPresence {
@@ -42,7 +44,8 @@ export type ServerFrame =
   | { readonly type: 'im.failed'; readonly clientMessageId: string; readonly reason: string }
   | { readonly type: 'error'; readonly error: string; readonly message: string }
   | { readonly type: 'session.ended'; readonly reason: string }
-  | { readonly type: 'pong' };
+  | { readonly type: 'pong' }
+  | { readonly type: 'im.typing'; readonly from: string; readonly typing: boolean };
 
 type Fields = Record<string, unknown>;
 
@@ -67,6 +70,7 @@ function contactOf(value: unknown): Contact | undefined {
     displayName: str(value, 'displayName') || value.sipUri,
     availability: seenAvailability(value.availability),
     note: str(value, 'note'),
+    group: str(value, 'group').trim(),
   };
 }
 
@@ -134,6 +138,8 @@ export function parseServerFrame(data: unknown): ServerFrame | undefined {
       return { type: 'session.ended', reason: str(frame, 'reason') };
     case 'pong':
       return { type: 'pong' };
+    case 'im.typing':
+      return { type: 'im.typing', from: str(frame, 'from'), typing: frame.typing !== false };
     default:
       return undefined;
   }
