@@ -20,8 +20,11 @@ export interface SsoSettings {
   /** The provider's issuer identifier, exactly as its discovery document states it. */
   readonly issuer: string;
   readonly clientId: string;
-  /** Unset = a public client (PKCE only, `token_endpoint_auth_method` none). */
-  readonly clientSecret: string | undefined;
+  /**
+   * The client secret: the value (locally), or a Secrets Manager secret holding it (on AWS). Unset =
+   * a public client (PKCE only, `token_endpoint_auth_method` none).
+   */
+  readonly clientSecret: { readonly value: string } | { readonly secretArn: string } | undefined;
   readonly clientAuth: 'client_secret_basic' | 'client_secret_post' | 'none';
   readonly scopes: string;
   /** The ID token claim that names the user (`email`, `upn`, `preferred_username`, …). */
@@ -47,7 +50,7 @@ export const ssoDefaults = {
   userClaim: 'email',
   userMapping: 'sip',
   loginSeconds: 600,
-  providerTimeoutMs: 5000,
+  providerTimeoutMs: 3000,
   logoutRedirectParameter: 'post_logout_redirect_uri',
 } as const;
 
@@ -135,13 +138,17 @@ export function readSsoSettings(env: Env = process.env): SsoSettings | undefined
   if (!issuer) return undefined;
   const clientId = env.SSO_CLIENT_ID;
   if (!clientId) throw new ConfigError('missing required setting SSO_CLIENT_ID (SSO_ISSUER is set)');
-  const clientSecret = env.SSO_CLIENT_SECRET || undefined;
+  const clientSecret = env.SSO_CLIENT_SECRET
+    ? { value: env.SSO_CLIENT_SECRET }
+    : env.SSO_CLIENT_SECRET_ARN
+      ? { secretArn: env.SSO_CLIENT_SECRET_ARN }
+      : undefined;
   const clientAuth = env.SSO_CLIENT_AUTH || (clientSecret ? 'client_secret_basic' : 'none');
   if (clientAuth !== 'client_secret_basic' && clientAuth !== 'client_secret_post' && clientAuth !== 'none') {
     throw new ConfigError('SSO_CLIENT_AUTH must be client_secret_basic, client_secret_post or none');
   }
   if (clientAuth !== 'none' && !clientSecret) {
-    throw new ConfigError(`SSO_CLIENT_AUTH ${clientAuth} needs SSO_CLIENT_SECRET`);
+    throw new ConfigError(`SSO_CLIENT_AUTH ${clientAuth} needs SSO_CLIENT_SECRET or SSO_CLIENT_SECRET_ARN`);
   }
   const scopes = env.SSO_SCOPES || ssoDefaults.scopes;
   if (!scopes.split(/\s+/).includes('openid')) throw new ConfigError('SSO_SCOPES must include openid');

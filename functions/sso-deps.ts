@@ -1,3 +1,4 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Site } from './core/model.ts';
 import type { SsoSignInDeps } from './core/signin/sso.ts';
 import { DynamoSsoLoginStore } from './core/sso/login-store.ts';
@@ -17,6 +18,26 @@ export interface SsoDeps {
   readonly signOutPages: Readonly<Record<Site, string>>;
 }
 
+/** The client secret, read once when first needed (a Secrets Manager read only where codes are redeemed). */
+function secretLoader(source: SsoSettings['clientSecret']): () => Promise<string | undefined> {
+  if (!source) return () => Promise.resolve(undefined);
+  if ('value' in source) return () => Promise.resolve(source.value);
+  let loaded: Promise<string> | undefined;
+  return () => {
+    loaded ??= new SecretsManagerClient({})
+      .send(new GetSecretValueCommand({ SecretId: source.secretArn }))
+      .then((result) => {
+        if (!result.SecretString) throw new Error('the SSO client secret is empty');
+        return result.SecretString.trim();
+      })
+      .catch((err: unknown) => {
+        loaded = undefined;
+        throw err;
+      });
+    return loaded;
+  };
+}
+
 /** Builds nothing that talks to the provider yet: discovery happens at the first sign-in. */
 export function buildSsoDeps(
   deps: Deps,
@@ -27,7 +48,7 @@ export function buildSsoDeps(
   const db = createDocumentClient(deps.settings.dynamoEndpoint);
   const { tableNames } = deps.settings;
   const provider = new DiscoveredOpenIdProvider(
-    settings,
+    { ...settings, clientSecret: secretLoader(settings.clientSecret) },
     new ProviderHttp(settings.providerTimeoutMs),
     isProviderUrl,
   );

@@ -22,6 +22,12 @@ const webAssetPath = stringContext('webAssetPath');
 // Without a prebuilt client, build the current one so `cdk synth` and `cdk deploy` need no extra step.
 if (webAssetPath === undefined) await buildWeb();
 
+/** `-c signInSettings='{"SSO_ISSUER":"https://…","SSO_CLIENT_ID":"…"}'` (JSON). */
+function jsonContext(name: string): Record<string, string> | undefined {
+  const value = stringContext(name);
+  return value === undefined ? undefined : (JSON.parse(value) as Record<string, string>);
+}
+
 const internalWebAclId = stringContext('internalWebAclId');
 const externalWebAclId = stringContext('externalWebAclId');
 
@@ -30,6 +36,7 @@ new CommunicatorStack(app, 'Communicator', {
   ticketLifetimeSeconds: numberContext('ticketLifetimeSeconds'),
   ticketIdleSeconds: numberContext('ticketIdleSeconds'),
   legacyUrl: stringContext('legacyUrl'),
+  signInSettings: jsonContext('signInSettings'),
   webAssetPath,
   webAclIds: {
     ...(internalWebAclId && { internal: internalWebAclId }),

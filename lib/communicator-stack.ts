@@ -6,6 +6,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { sites, type Site } from '../functions/core/model.ts';
 import { tables } from '../functions/core/storage/tables.ts';
@@ -28,6 +29,7 @@ import { SiteHttpApi } from './constructs/site-http-api.ts';
 import { SiteWebSocketApi } from './constructs/site-web-socket-api.ts';
 import { WebAssets } from './constructs/web-assets.ts';
 import { accessOf, connectionPushers, namedModules } from './handler-access.ts';
+import { signInSettingsEnvironment } from './sign-in-settings.ts';
 
 export interface CommunicatorStackProps extends StackProps {
   /**
@@ -45,6 +47,14 @@ export interface CommunicatorStackProps extends StackProps {
    * @default - unset: such users are refused
    */
   readonly legacyUrl?: string;
+  /**
+   * Single sign-on and sign-out page settings, named as the handlers read them (README, "Single
+   * sign-on"): `SSO_ISSUER`, `SSO_CLIENT_ID`, `SSO_CLIENT_SECRET_ARN`, `SSO_USER_CLAIM`,
+   * `SSO_IDLE_SECONDS_EXTERNAL`, `SIGNOUT_PAGE_URL`, …; checked at synthesis. The callback handler
+   * may read the client secret named by `SSO_CLIENT_SECRET_ARN`.
+   * @default - none: no single sign-on, and sign-out lands on the sign-in chooser
+   */
+  readonly signInSettings?: Readonly<Record<string, string>>;
   /**
    * The built browser client (`npx tsx web/build.ts` writes it), relative to the repository root
    * or absolute.
@@ -90,7 +100,7 @@ export class CommunicatorStack extends Stack {
 
     const data = new DataTables(this, 'Tables', { definitions: tables, durable: ['users', 'contacts'] });
     const signingKey = new SigningKey(this, 'TicketSigningKey');
-    const settings = handlerSettings(props);
+    const settings = { ...handlerSettings(props), ...signInSettingsEnvironment(props.signInSettings) };
 
     const handlers = new Map<HandlerModule, NodejsFunction>();
     for (const module of modules) {
@@ -112,6 +122,14 @@ export class CommunicatorStack extends Stack {
       if (!fn) throw new Error(`no function for handler module ${module}`);
       return fn;
     };
+
+    const ssoSecretArn = props.signInSettings?.SSO_CLIENT_SECRET_ARN;
+    if (ssoSecretArn) {
+      // Only the callback redeems codes, so only it reads the client secret.
+      Secret.fromSecretCompleteArn(this, 'SsoClientSecret', ssoSecretArn).grantRead(
+        functionOf('http/sso-callback'),
+      );
+    }
 
     const assets = new WebAssets(this, 'WebAssets', {
       sourcePath: webAssetPath,

@@ -6,7 +6,8 @@ import { parseObject, unavailable, type ProviderHttp } from './provider-http.ts'
 export interface RelyingParty {
   readonly issuer: string;
   readonly clientId: string;
-  readonly clientSecret: string | undefined;
+  /** Read when a code is redeemed (on AWS from Secrets Manager, so only the callback needs it). */
+  readonly clientSecret: () => Promise<string | undefined>;
   readonly clientAuth: 'client_secret_basic' | 'client_secret_post' | 'none';
   readonly scopes: string;
   /** Used when discovery names no `end_session_endpoint` (Cognito's `/logout`). */
@@ -132,14 +133,15 @@ export class DiscoveredOpenIdProvider implements OpenIdProvider {
       code_verifier: redemption.codeVerifier,
     });
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-    if (this.rp.clientAuth === 'client_secret_basic' && this.rp.clientSecret) {
+    const secret = this.rp.clientAuth === 'none' ? undefined : await this.rp.clientSecret();
+    if (this.rp.clientAuth === 'client_secret_basic' && secret) {
       // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
-      const pair = `${encodeURIComponent(this.rp.clientId)}:${encodeURIComponent(this.rp.clientSecret)}`;
+      const pair = `${encodeURIComponent(this.rp.clientId)}:${encodeURIComponent(secret)}`;
       headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
     } else {
       form.set('client_id', this.rp.clientId);
-      if (this.rp.clientAuth === 'client_secret_post' && this.rp.clientSecret) {
-        form.set('client_secret', this.rp.clientSecret);
+      if (this.rp.clientAuth === 'client_secret_post' && secret) {
+        form.set('client_secret', secret);
       }
     }
     const { status, body } = await this.http.request(metadata.tokenEndpoint, {

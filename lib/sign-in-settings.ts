@@ -1,0 +1,33 @@
+import { ConfigError } from '../functions/config.ts';
+import { readSignOutPages } from '../functions/sign-out-config.ts';
+import { readSsoSettings } from '../functions/sso-config.ts';
+
+/** The handler settings `signInSettings` may carry: single sign-on, and the sign-out page. */
+const allowedName = /^(SSO_[A-Z_]+|SIGNOUT_PAGE_URL(_INTERNAL|_EXTERNAL)?)$/;
+
+/**
+ * Checks the sign-in settings a deployment passes to the handlers, as the handlers would at their
+ * cold start, so a bad value fails `cdk synth` instead of the first sign-in. A client secret goes
+ * in Secrets Manager (`SSO_CLIENT_SECRET_ARN`), never in a function's environment.
+ */
+export function signInSettingsEnvironment(
+  settings: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  if (!settings) return {};
+  for (const name of Object.keys(settings)) {
+    if (!allowedName.test(name)) throw new Error(`signInSettings: ${name} is not a sign-in setting`);
+  }
+  if (settings.SSO_CLIENT_SECRET !== undefined) {
+    throw new Error(
+      'signInSettings: put the client secret in Secrets Manager and give SSO_CLIENT_SECRET_ARN',
+    );
+  }
+  try {
+    readSsoSettings(settings);
+    readSignOutPages(settings);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new Error(`signInSettings: ${err.message}`, { cause: err });
+    throw err;
+  }
+  return { ...settings };
+}
