@@ -175,13 +175,15 @@ export async function loadSeed(
     }),
   );
   const names = new Map(seed.users.map((u) => [u.sipUri, u.displayName]));
-  for (const user of seed.users) {
-    for (const contact of user.contacts) {
-      await stores.contacts.add(
-        user.sipUri,
-        { sipUri: contact, displayName: names.get(contact) ?? contact },
-        now,
-      );
-    }
-  }
+  await Promise.all(
+    seed.users.map(async (user) => {
+      for (const contact of user.contacts) {
+        await stores.contacts.add(
+          user.sipUri,
+          { sipUri: contact, displayName: names.get(contact) ?? contact },
+          now,
+        );
+      }
+    }),
+  );
 }

@@ -1,0 +1,24 @@
+/** What the bench process asks of its runtime process (see runtime-child.ts). */
+export interface ChildStart {
+  readonly dataDir: string;
+  readonly seedPath: string;
+  readonly handlerSettings: Readonly<Record<string, string>>;
+}
+
+export type ChildRequest = { readonly id: number } & (
+  | { readonly op: 'start'; readonly options: ChildStart }
+  | { readonly op: 'mint'; readonly sipUris: readonly string[] }
+  | { readonly op: 'counts' }
+  | { readonly op: 'cpu' }
+  | { readonly op: 'authorizer'; readonly cookie: string; readonly count: number }
+  | { readonly op: 'stop' }
+);
+
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+export type ChildCall = WithoutId<ChildRequest>;
+
+export interface ChildAnswer {
+  readonly id: number;
+  readonly result?: unknown;
+  readonly error?: string;
+}
