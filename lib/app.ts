@@ -28,6 +28,12 @@ function jsonContext(name: string): Record<string, string> | undefined {
   return value === undefined ? undefined : (JSON.parse(value) as Record<string, string>);
 }
 
+const windowsSignIn = {
+  keytabSecretArn: stringContext('kerberosKeytabSecretArn'),
+  servicePrincipal: stringContext('kerberosServicePrincipal'),
+  realmDomains: stringContext('kerberosRealmDomains'),
+  ntlmDomain: stringContext('ntlmDomain'),
+};
 const internalWebAclId = stringContext('internalWebAclId');
 const externalWebAclId = stringContext('externalWebAclId');
 
@@ -38,6 +44,7 @@ new CommunicatorStack(app, 'Communicator', {
   legacyUrl: stringContext('legacyUrl'),
   signInSettings: jsonContext('signInSettings'),
   webAssetPath,
+  windowsSignIn,
   webAclIds: {
     ...(internalWebAclId && { internal: internalWebAclId }),
     ...(externalWebAclId && { external: externalWebAclId }),

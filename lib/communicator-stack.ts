@@ -28,8 +28,33 @@ import { SiteDistribution } from './constructs/site-distribution.ts';
 import { SiteHttpApi } from './constructs/site-http-api.ts';
 import { SiteWebSocketApi } from './constructs/site-web-socket-api.ts';
 import { WebAssets } from './constructs/web-assets.ts';
-import { accessOf, connectionPushers, namedModules } from './handler-access.ts';
+import { accessOf, connectionPushers, namedModules, windowsSignInModules } from './handler-access.ts';
 import { signInSettingsEnvironment } from './sign-in-settings.ts';
+
+/** Integrated Windows sign-in (README, "Windows sign-in"); the settings reach its handler only. */
+export interface WindowsSignInProps {
+  /**
+   * Complete ARN of the Secrets Manager secret holding the Kerberos service keytab (binary, or
+   * base64 text) (`KERBEROS_KEYTAB_SECRET_ARN`); only the Windows sign-in handler may read it.
+   * @default - none: Kerberos tokens are refused
+   */
+  readonly keytabSecretArn?: string;
+  /**
+   * Accept tickets for this principal only (`KERBEROS_SERVICE_PRINCIPAL`, `HTTP/host@REALM`).
+   * @default - any principal in the keytab
+   */
+  readonly servicePrincipal?: string;
+  /**
+   * Realm-to-directory-domain map (`KERBEROS_REALM_DOMAINS`, `EXAMPLE.TEST=CONTOSO`).
+   * @default - each realm's first label
+   */
+  readonly realmDomains?: string;
+  /**
+   * The NetBIOS domain NTLM announces; setting it turns the NTLM fallback on (`NTLM_DOMAIN`).
+   * @default - NTLM off
+   */
+  readonly ntlmDomain?: string;
+}
 
 export interface CommunicatorStackProps extends StackProps {
   /**
@@ -72,6 +97,11 @@ export interface CommunicatorStackProps extends StackProps {
    * @default - none: both sites are reachable from anywhere
    */
   readonly webAclIds?: Readonly<Partial<Record<Site, string>>>;
+  /**
+   * Integrated Windows sign-in: Kerberos keytab, principal mapping, NTLM.
+   * @default - no keytab and NTLM off: `/auth/windows` refuses every token
+   */
+  readonly windowsSignIn?: WindowsSignInProps;
 }
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -98,12 +128,17 @@ export class CommunicatorStack extends Stack {
       throw new Error(`no web client at ${webAssetPath}: build it first (npx tsx web/build.ts)`);
     }
 
-    const data = new DataTables(this, 'Tables', { definitions: tables, durable: ['users', 'contacts'] });
+    const data = new DataTables(this, 'Tables', {
+      definitions: tables,
+      durable: ['users', 'contacts', 'windowsIdentities'],
+    });
     const signingKey = new SigningKey(this, 'TicketSigningKey');
+    const windows = windowsSignInSettings(props.windowsSignIn ?? {});
     const settings = { ...handlerSettings(props), ...signInSettingsEnvironment(props.signInSettings) };
 
     const handlers = new Map<HandlerModule, NodejsFunction>();
     for (const module of modules) {
+      const isWindowsSignIn = windowsSignInModules.includes(module);
       const handler = new HandlerFunction(this, idOf(module), {
         module,
         sourceDir: join(repositoryRoot, 'functions'),
@@ -111,7 +146,8 @@ export class CommunicatorStack extends Stack {
         tables: data,
         signingKey: signingKey.secret,
         access: accessOf(module),
-        settings,
+        settings: isWindowsSignIn ? { ...settings, ...windows.settings } : settings,
+        ...(isWindowsSignIn && { secrets: windows.secrets }),
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       });
       handlers.set(module, handler.function);
@@ -189,6 +225,32 @@ export class CommunicatorStack extends Stack {
 function positiveInteger(name: string, value: number): string {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
   return String(value);
+}
+
+const completeSecretArn = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
+
+/** The Windows sign-in handler's settings and the secret it reads, as environment. */
+function windowsSignInSettings(props: WindowsSignInProps): {
+  settings: Record<string, string>;
+  secrets: Record<string, string>;
+} {
+  const settings: Record<string, string> = {};
+  const secrets: Record<string, string> = {};
+  if (props.keytabSecretArn !== undefined) {
+    if (!completeSecretArn.test(props.keytabSecretArn)) {
+      throw new Error('keytabSecretArn must be a complete Secrets Manager secret ARN (ending in -XXXXXX)');
+    }
+    secrets.KERBEROS_KEYTAB_SECRET_ARN = props.keytabSecretArn;
+  }
+  if (props.servicePrincipal !== undefined) settings.KERBEROS_SERVICE_PRINCIPAL = props.servicePrincipal;
+  if (props.realmDomains !== undefined) settings.KERBEROS_REALM_DOMAINS = props.realmDomains;
+  if (props.ntlmDomain !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,14}$/.test(props.ntlmDomain)) {
+      throw new Error('ntlmDomain must be a NetBIOS domain name (up to 15 letters, digits, dots or hyphens)');
+    }
+    settings.NTLM_DOMAIN = props.ntlmDomain;
+  }
+  return { settings, secrets };
 }
 
 /** The optional handler settings, as environment; anything unset keeps the handlers' default. */

@@ -24,7 +24,14 @@ export const connectionPushers: readonly HandlerModule[] = [
   'scheduled/end-expired-sessions',
 ];
 
-export const namedModules: readonly HandlerModule[] = [...selfContained, ...connectionPushers];
+/** Integrated Windows sign-in: its settings, and the Kerberos keytab secret when one is configured. */
+export const windowsSignInModules: readonly HandlerModule[] = ['http/windows-sign-in'];
+
+export const namedModules: readonly HandlerModule[] = [
+  ...selfContained,
+  ...connectionPushers,
+  ...windowsSignInModules,
+];
 
 export function accessOf(module: HandlerModule): HandlerAccess {
   if (selfContained.includes(module)) return { data: false, signingKey: false };

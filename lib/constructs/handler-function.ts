@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -35,6 +36,13 @@ export interface HandlerFunctionProps {
    * @default - none: the handlers use their own defaults
    */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Further secrets the handler reads, environment variable → complete secret ARN: each is named in
+   * the environment (never its value) and readable by this function only
+   * (`secretsmanager:GetSecretValue` on exactly that secret).
+   * @default - none
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
   /**
    * How long the function's logs are kept.
    * @default RetentionDays.ONE_MONTH
@@ -82,6 +90,7 @@ export class HandlerFunction extends Construct {
         SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.settings,
+        ...props.secrets,
       },
       bundling: {
         format: OutputFormat.ESM,
@@ -96,5 +105,10 @@ export class HandlerFunction extends Construct {
     });
     if (access.data) props.tables.grantReadWriteData(this.function);
     if (access.signingKey) props.signingKey.grantRead(this.function);
+    for (const secretArn of Object.values(props.secrets ?? {})) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
+      );
+    }
   }
 }

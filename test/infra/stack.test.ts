@@ -34,9 +34,11 @@ const app = new App({
   outdir: mkdtempSync(join(tmpdir(), 'communicator-cdk-')),
   builtinCloudFormationValidation: false,
 });
+const keytabSecretArn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:communicator/keytab-AbCdEf';
 const stack = new CommunicatorStack(app, 'Communicator', {
   webAssetPath: webDist,
   env: { account: '111111111111', region: 'eu-west-1' },
+  windowsSignIn: { keytabSecretArn, realmDomains: 'CONTOSO.COM=CONTOSO', ntlmDomain: 'CONTOSO' },
 });
 const template = Template.fromStack(stack);
 after(() => {
@@ -271,11 +273,11 @@ describe('tables', () => {
     }
   });
 
-  it('keeps users and contacts recoverable: point-in-time recovery, retained on delete', () => {
+  it('keeps users, contacts and Windows identities recoverable: point-in-time recovery, retained on delete', () => {
     for (const key of Object.keys(tables)) {
       const id = logicalId(stack.node.findChild('Tables').node.findChild(key));
       const resource = template.toJSON().Resources[id] as Resource;
-      const durable = key === 'users' || key === 'contacts';
+      const durable = ['users', 'contacts', 'windowsIdentities'].includes(key);
       assert.equal(resource.DeletionPolicy, durable ? 'Retain' : 'Delete', key);
       assert.deepEqual(
         resource.Properties.PointInTimeRecoverySpecification,
@@ -336,6 +338,54 @@ describe('functions', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
     });
+  });
+});
+
+describe('Windows sign-in', () => {
+  const windowsModule: HandlerModule = 'http/windows-sign-in';
+  const variablesOf = (module: HandlerModule) =>
+    template.toJSON().Resources[logicalId(functionOf(module))].Properties.Environment.Variables as Record<
+      string,
+      unknown
+    >;
+
+  it("names the keytab secret by its ARN, and the Kerberos and NTLM settings, in the Windows sign-in handler's environment only", () => {
+    for (const module of allHandlerModules()) {
+      const variables = variablesOf(module);
+      const isWindows = module === windowsModule;
+      assert.equal(variables.KERBEROS_KEYTAB_SECRET_ARN, isWindows ? keytabSecretArn : undefined, module);
+      assert.equal(variables.NTLM_DOMAIN, isWindows ? 'CONTOSO' : undefined, module);
+      assert.equal(variables.KERBEROS_REALM_DOMAINS, isWindows ? 'CONTOSO.COM=CONTOSO' : undefined, module);
+    }
+  });
+
+  it('lets only the Windows sign-in handler read the keytab secret, and that secret only', () => {
+    for (const module of allHandlerModules()) {
+      const reads = statementsOf(module).filter((statement) =>
+        JSON.stringify(statement.Resource).includes('keytab'),
+      );
+      if (module !== windowsModule) {
+        assert.deepEqual(reads, [], module);
+        continue;
+      }
+      assert.equal(reads.length, 1);
+      assert.deepEqual(actionsOf(reads[0]!), ['secretsmanager:GetSecretValue']);
+      assert.equal(reads[0]!.Resource, keytabSecretArn);
+    }
+  });
+
+  it('refuses at synthesis a keytab secret named by a partial ARN, and an NTLM domain that is no NetBIOS name', () => {
+    const synth = (windowsSignIn: Record<string, string>) => () =>
+      new CommunicatorStack(new App({ context: cdkJson.context }), 'Refused', {
+        webAssetPath: webDist,
+        windowsSignIn,
+      });
+
+    assert.throws(
+      synth({ keytabSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:keytab' }),
+      /complete/,
+    );
+    assert.throws(synth({ ntlmDomain: 'contoso domain' }), /NetBIOS/);
   });
 });
 
