@@ -81,11 +81,22 @@ function recordOf(item: object): TicketRecord {
   return record;
 }
 
+/** How many tickets' frame windows one instance remembers (a hint only: forgetting costs a write). */
+const rememberedWindows = 10_000;
+
 export class DynamoTicketStore implements TicketStore {
+  /** The rate window each ticket's last frame was counted in, as this instance saw it. */
+  private readonly lastWindows = new Map<string, number>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  private rememberWindow(ticketId: string, window: number): void {
+    if (this.lastWindows.size >= rememberedWindows) this.lastWindows.clear();
+    this.lastWindows.set(ticketId, window);
+  }
 
   async put(record: TicketRecord): Promise<void> {
     await this.db.send(
@@ -155,29 +166,34 @@ export class DynamoTicketStore implements TicketStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
+    // Counting in the window the ticket was last seen in, or starting a new one: try first the
+    // write this instance expects to succeed, so a frame usually costs one write either way.
+    const sameWindow = () =>
+      update(`SET frameCount = frameCount + :one${set}`, `frameWindow = :w AND ${current}`);
+    const newWindow = () =>
+      update(
+        `SET frameWindow = :w, frameCount = :one${set}`,
+        `attribute_exists(ticketId) AND ${current} AND (attribute_not_exists(frameWindow) OR frameWindow < :w)`,
+      );
+    const writes =
+      this.lastWindows.get(ticketId) === window ? [sameWindow, newWindow] : [newWindow, sameWindow];
     let item: Item | undefined;
     for (let attempt = 0; attempt < 3 && !item; attempt++) {
-      try {
-        // Usually one write: count the frame in the current window.
-        item = (await update(`SET frameCount = frameCount + :one${set}`, `frameWindow = :w AND ${current}`))
-          .Attributes as Item;
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err;
+      for (const write of writes) {
         try {
-          // A new window (or the first frame): start counting again, unless a concurrent frame just did.
-          item = (
-            await update(
-              `SET frameWindow = :w, frameCount = :one${set}`,
-              `attribute_exists(ticketId) AND ${current} AND (attribute_not_exists(frameWindow) OR frameWindow < :w)`,
-            )
-          ).Attributes as Item;
-        } catch (again) {
-          if (!isConditionFailure(again)) throw again;
-          const stored = await this.get(ticketId);
-          if (!stored || stored.expiresAt <= now || stored.idleExpiresAt <= now) return undefined;
+          item = (await write()).Attributes as Item;
+          break;
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
         }
       }
+      if (!item) {
+        // Neither matched: the ticket is gone or expired, or a concurrent frame moved the window.
+        const stored = await this.get(ticketId);
+        if (!stored || stored.expiresAt <= now || stored.idleExpiresAt <= now) return undefined;
+      }
     }
+    if (item) this.rememberWindow(ticketId, window);
     if (!item) {
       // Still contended (or a window from a skewed clock): let the frame through uncounted.
       const stored = await this.get(ticketId);
