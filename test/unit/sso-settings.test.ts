@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DirectoryAccount, DirectoryStore } from '../../functions/core/directory/store.ts';
-import { userOfClaims, type SsoRules } from '../../functions/core/signin/sso.ts';
+import { userOfIdToken, type SsoRules } from '../../functions/core/signin/sso.ts';
 import { isSignOutPage, readSignOutPages } from '../../functions/sign-out-config.ts';
 import { readSsoSettings, ssoOffered } from '../../functions/sso-config.ts';
 import { signInSettingsEnvironment } from '../../lib/sign-in-settings.ts';
@@ -147,7 +147,9 @@ const rules = (overrides: Partial<SsoRules>): SsoRules => ({
 
 describe('which directory user an ID token names', () => {
   it('maps the claim as a SIP address, case-insensitively', async () => {
-    const user = await userOfClaims({ directory, rules: rules({}) }, { email: 'Alice@Contoso.com' } as never);
+    const user = await userOfIdToken({ directory, rules: rules({}) }, {
+      email: 'Alice@Contoso.com',
+    } as never);
     assert.equal(user.sipUri, 'sip:alice@contoso.com');
   });
 
@@ -160,15 +162,15 @@ describe('which directory user an ID token names', () => {
         accountDomains: new Map([['CORP.EXAMPLE', 'CONTOSO']]),
       }),
     };
-    const byUpn = await userOfClaims(deps, { upn: 'alice@corp.example' } as never);
+    const byUpn = await userOfIdToken(deps, { upn: 'alice@corp.example' } as never);
     assert.equal(byUpn.sipUri, 'sip:alice@contoso.com');
     assert.equal('passwordHash' in byUpn, false);
     assert.equal(
-      (await userOfClaims(deps, { upn: 'CONTOSO\\alice' } as never)).sipUri,
+      (await userOfIdToken(deps, { upn: 'CONTOSO\\alice' } as never)).sipUri,
       'sip:alice@contoso.com',
     );
     assert.equal(
-      (await userOfClaims(deps, { upn: 'alice@contoso.com' } as never)).sipUri,
+      (await userOfIdToken(deps, { upn: 'alice@contoso.com' } as never)).sipUri,
       'sip:alice@contoso.com',
     );
   });
@@ -182,7 +184,7 @@ describe('which directory user an ID token names', () => {
       { email: 'alice@contoso.com', email_verified: false },
     ]) {
       await assert.rejects(
-        userOfClaims(deps, claims as never),
+        userOfIdToken(deps, claims as never),
         { code: 'sso_user_unknown' },
         JSON.stringify(claims),
       );

@@ -1,10 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
-import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
+import type { DirectoryStore } from '../directory/store.ts';
 import { AppError } from '../errors.ts';
 import type { DirectoryUser, Site } from '../model.ts';
 import { assertAccess } from '../policy/access.ts';
+import { userOfClaims, type ClaimMapping } from './claim-user.ts';
 import type { IdTokenClaims } from '../sso/id-token.ts';
 import type { SsoLoginStore } from '../sso/login-store.ts';
 import type { OpenIdProvider } from '../sso/openid-provider.ts';
@@ -13,14 +14,8 @@ import type { IssuedTicket, TicketOptions, Tickets } from '../tickets/tickets.ts
 import type { TicketRecord } from '../tickets/store.ts';
 
 /** How SSO identities become directory users, and the per-site session rules. */
-export interface SsoRules {
+export interface SsoRules extends ClaimMapping {
   readonly sites: readonly Site[];
-  /** The ID token claim naming the user. */
-  readonly userClaim: string;
-  /** `sip`: the claim is the SIP address (`alice@contoso.com`); `account`: `user@dns.domain` or `DOMAIN\user`. */
-  readonly userMapping: 'sip' | 'account';
-  /** DNS domain (upper case) → directory domain, for `account` mapping. */
-  readonly accountDomains: ReadonlyMap<string, string>;
   readonly loginSeconds: number;
   readonly perSite: Readonly<
     Record<
@@ -150,7 +145,7 @@ export async function completeSsoSignIn(deps: SsoSignInDeps, back: SsoReturn): P
       nonce: login.nonce,
     });
     account = `sso:${String(claims[deps.rules.userClaim] ?? claims.sub).slice(0, 256)}`;
-    const user = await userOfClaims(deps, claims);
+    const user = await userOfIdToken(deps, claims);
     assertAccess(user, { site: back.site, legacyUrl: deps.legacyUrl });
     const policy = deps.rules.perSite[back.site];
     const options: TicketOptions = {
@@ -175,51 +170,16 @@ export async function completeSsoSignIn(deps: SsoSignInDeps, back: SsoReturn): P
   }
 }
 
-const unknownUser = (what: string): AppError =>
-  new AppError('sso_user_unknown', `The identity provider's account ${what} is not a user of this service.`);
-
 /**
  * Which directory user the ID token names, through the configured claim: as a SIP address, or as
  * an account (`user@dns.domain`, whose DNS domain maps to a directory domain, or `DOMAIN\user`).
  * An e-mail the provider says it has not verified names nobody.
  */
-export async function userOfClaims(
+export function userOfIdToken(
   deps: Pick<SsoSignInDeps, 'directory' | 'rules'>,
   claims: IdTokenClaims,
 ): Promise<DirectoryUser> {
-  const { userClaim, userMapping, accountDomains } = deps.rules;
-  const value = claims[userClaim];
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 256) {
-    throw new AppError(
-      'sso_user_unknown',
-      `The identity provider did not say who you are (no "${userClaim}" claim).`,
-    );
-  }
-  if (userClaim === 'email' && claims.email_verified === false) {
-    throw new AppError('sso_user_unknown', 'The identity provider has not verified this e-mail address.');
-  }
-  if (userMapping === 'sip') {
-    const sipUri = normalizeSipUri(value.startsWith('sip:') ? value : `sip:${value}`);
-    const user = await deps.directory.findBySipUri(sipUri);
-    if (user) return user;
-    throw unknownUser(value);
-  }
-  const [domain, username] = value.includes('\\')
-    ? (value.split('\\', 2) as [string, string])
-    : (() => {
-        const at = value.lastIndexOf('@');
-        if (at <= 0) return [undefined, undefined];
-        const dns = value.slice(at + 1).toUpperCase();
-        return [accountDomains.get(dns) ?? dns.split('.')[0], value.slice(0, at)];
-      })();
-  if (domain && username) {
-    const account = await deps.directory.findByAccount(domain, username);
-    if (account) {
-      const { passwordHash: _hash, ...user } = account;
-      return user;
-    }
-  }
-  throw unknownUser(value);
+  return userOfClaims(deps.directory, deps.rules, claims, 'sso_user_unknown', 'identity provider');
 }
 
 /**
