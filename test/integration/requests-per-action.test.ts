@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { takeRequestCounts } from '../../functions/core/metering/request-counts.ts';
+import { demo, FrameClient, signIn } from './support/client.ts';
+import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
+
+/**
+ * The DynamoDB requests an action makes, counted by the SDK middleware in this process (where the
+ * embedded runtime's handlers run): the access patterns of docs/data-model.md, held to their count.
+ */
+
+const hour = 60 * 60 * 1000;
+let rt: TestRuntime;
+
+before(async () => {
+  // Background sweeps would land in the counts.
+  rt = await startTestRuntime({ sweepIntervalMs: hour, scheduleIntervalMs: hour });
+});
+after(async () => {
+  await rt?.close();
+});
+
+/** DynamoDB requests by command and table, the local `cwa-` prefix dropped. */
+function dynamoRequests(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [label, count] of Object.entries(takeRequestCounts())) {
+    if (!label.startsWith('dynamodb ')) continue;
+    const name = label.slice('dynamodb '.length).replace(/\bcwa-/g, '');
+    out[name] = (out[name] ?? 0) + count;
+  }
+  return out;
+}
+
+/** Lets the handler finish the writes after the frame a test waited for. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+describe('DynamoDB requests per action', () => {
+  it('coming online and going offline read only the watchers’ connections, not the user’s own (known: none)', async () => {
+    // alice is on bob's and carol's contact lists; bob is connected, carol is not.
+    const bob = await FrameClient.connect(rt.internal, await signIn(rt.internal, demo.bob));
+    const aliceCookie = await signIn(rt.internal, demo.alice);
+    const online = bob.next((f) => f.type === 'presence' && f.sipUri === demo.alice.sipUri);
+    await settle();
+    takeRequestCounts();
+
+    const alice = await FrameClient.connect(rt.internal, aliceCookie);
+    await online;
+    await settle();
+    const connect = dynamoRequests();
+    const offline = bob.next((f) => f.type === 'presence' && f.sipUri === demo.alice.sipUri);
+    await alice.close();
+    await offline;
+    await settle();
+    const disconnect = dynamoRequests();
+
+    assert.deepEqual(connect, {
+      'GetItem tickets': 1,
+      'GetItem users': 1,
+      'PutItem connections': 1,
+      'UpdateItem tickets': 1,
+      'UpdateItem presence': 1,
+      'Query contacts/watchers-index': 1,
+      'Query connections': 2,
+    });
+    assert.deepEqual(disconnect, {
+      'DeleteItem connections': 1,
+      'Query connections': 3,
+      'UpdateItem tickets': 1,
+      'UpdateItem presence': 1,
+      'Query contacts/watchers-index': 1,
+    });
+    await bob.close();
+  });
+});
