@@ -97,8 +97,10 @@ export const handler = publicRoute(async (event, deps) => {
   }
   const windows = await getWindowsDeps(deps);
   const mechanisms = mechanismsOf(windows);
+  let scheme: WindowsAuthorization['scheme'] | undefined;
   try {
     const authorization = readWindowsAuthorization(event.headers.authorization);
+    scheme = authorization?.scheme;
     if (!authorization) {
       throw new AppError(
         'windows_auth_required',
@@ -117,7 +119,10 @@ export const handler = publicRoute(async (event, deps) => {
     if (!isAppError(err)) throw err;
     const legacy = err.code === 'enhanced_presence_required' ? err.details.location : undefined;
     if (legacy) return redirect(legacy);
-    const fallback = err.code === 'windows_auth_required' ? ntlmFallbackOf(event, mechanisms) : undefined;
+    // Negotiate did not authenticate a browser (no Kerberos credentials, a token we cannot take such
+    // as NTLM inside SPNEGO): offer the NTLM fallback. Policy refusals (403) stand as they are.
+    const negotiateFailed = scheme !== 'ntlm' && (err.status === 400 || err.status === 401);
+    const fallback = negotiateFailed ? ntlmFallbackOf(event, mechanisms) : undefined;
     return refusal(event, err, windowsChallenge(event, mechanisms), fallback);
   }
 });

@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { oids } from '../../functions/core/kerberos/gss.ts';
+import { encodeNegTokenInit } from '../../functions/core/kerberos/spnego.ts';
 import { buildWeb } from '../../web/build.ts';
 import { startTestRuntime, type TestRuntime } from '../integration/support/runtime.ts';
 import { kdcAvailable, startKdc, type Kdc } from '../support/mit-kdc.ts';
+import { negotiateMessage } from '../support/ntlm-client.ts';
 import { browserAvailable, chromiumArgs, chromiumPath } from './support.ts';
 
 const browser = browserAvailable();
@@ -124,6 +127,17 @@ describe('Windows sign-in with NTLM in Chromium', { skip: available === true ? f
 
     assert.equal(response?.status(), 401);
     assert.match((await page.textContent('[role="alert"]')) ?? '', /user name or password is not correct/);
+  });
+
+  it('links the NTLM fallback when Windows offers NTLM inside SPNEGO, which the server does not take', async () => {
+    const token = encodeNegTokenInit([oids.ntlm], negotiateMessage());
+
+    const response = await fetch(`${rt.internalUrl}/auth/windows`, {
+      headers: { accept: 'text/html', authorization: `Negotiate ${token.toString('base64')}` },
+    });
+
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /href="\/auth\/windows\?method=ntlm"/);
   });
 
   it('still signs a domain member in with Kerberos, with no prompt, while NTLM is enabled', async () => {
