@@ -9,7 +9,7 @@ import type { TicketRecord } from '../tickets/store.ts';
 import type { Tickets } from '../tickets/tickets.ts';
 import { connectionTtlSeconds, type ConnectionRecord, type ConnectionStore } from './connections.ts';
 import type { ContactStore } from './contacts-store.ts';
-import { isUserActivity, type ClientFrame } from './frames.ts';
+import type { ClientFrame } from './frames.ts';
 import type { ConnectionAddress, Notifier, ServerFrame } from './notifier.ts';
 import type { PresenceRecord, PresenceStore } from './presence-store.ts';
 
@@ -135,7 +135,7 @@ export class Realtime {
   async handle(caller: Caller, frame: ClientFrame): Promise<void> {
     const { principal } = caller;
     const [ticket, user] = await Promise.all([
-      this.deps.tickets.checkFrame(principal.ticketId, principal.site, { activity: isUserActivity(frame) }),
+      this.deps.tickets.checkFrame(principal.ticketId, principal.site, { activity: frame.action !== 'ping' }),
       this.deps.directory.findBySipUri(principal.sipUri),
     ]);
     if (!ticket) return this.endConnection(caller.connection, 'expired');
