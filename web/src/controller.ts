@@ -109,7 +109,7 @@ export class Controller {
       inactiveMs: () => this.settings.inactiveMinutes * 60_000,
       awayMs: () => this.settings.awayMinutes * 60_000,
       current: () => this.meView.presence.availability,
-      set: (availability) => this.setAutomatic(availability),
+      set: (availability, automatic) => this.setAutomatic(availability, automatic),
     });
     new SettingsView((settings) => {
       this.settings = settings;
@@ -437,9 +437,9 @@ export class Controller {
   }
 
   /** The idle monitor's automatic Inactive / Away, and the way back. */
-  private setAutomatic(availability: Availability): boolean {
+  private setAutomatic(availability: Availability, automatic: boolean): boolean {
     const { note } = this.meView.presence;
-    if (!this.connection.send({ action: 'presence.set', availability, note })) return false;
+    if (!this.connection.send({ action: 'presence.set', availability, note, automatic })) return false;
     this.meView.setPresence({ availability, note });
     return true;
   }

@@ -10,8 +10,11 @@ export interface IdleOptions {
   readonly awayMs: () => number;
   /** The availability the user is shown with now. */
   readonly current: () => Availability;
-  /** Publishes an automatic change; answers false when it could not be sent (it is tried again). */
-  readonly set: (availability: Availability) => boolean;
+  /**
+   * Publishes a change; answers false when it could not be sent (it is tried again). `automatic`:
+   * the user is idle (the server then does not count it as activity for the ticket's idle timeout).
+   */
+  readonly set: (availability: Availability, automatic: boolean) => boolean;
 }
 
 const checkEveryMs = 10_000;
@@ -40,7 +43,7 @@ export class IdleMonitor {
       this.auto = undefined;
       return;
     }
-    if (this.options.set(previous)) this.auto = undefined;
+    if (this.options.set(previous, false)) this.auto = undefined;
   }
 
   /** The user chose an availability themselves: nothing automatic is in force any more. */
@@ -57,6 +60,6 @@ export class IdleMonitor {
     const next: Availability | undefined =
       idleMs >= this.options.awayMs() ? 'away' : idleMs >= this.options.inactiveMs() ? 'inactive' : undefined;
     if (!next || next === current) return;
-    if (this.options.set(next)) this.auto = { state: next, previous };
+    if (this.options.set(next, true)) this.auto = { state: next, previous };
   }
 }

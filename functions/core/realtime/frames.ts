@@ -15,6 +15,8 @@ export type ClientFrame =
       readonly action: 'presence.set';
       readonly availability: Availability;
       readonly note: string | undefined;
+      /** Set by the client's idle detection: not user activity, so the ticket's idle timeout runs on. */
+      readonly automatic?: boolean;
     }
   | { readonly action: 'contacts.list' }
   | {
@@ -44,6 +46,13 @@ export const clientActions: readonly ClientAction[] = [
   'ping',
   'im.typing',
 ];
+
+/**
+ * Whether a frame shows the user at work, for the ticket's idle timeout: not a keep-alive `ping`,
+ * nor an availability the client set by itself because the user was idle.
+ */
+export const isUserActivity = (frame: ClientFrame): boolean =>
+  frame.action !== 'ping' && !(frame.action === 'presence.set' && frame.automatic === true);
 
 const sipUriPattern = /^sip:[^\s@<>"]+@[^\s@<>"]+$/i;
 
@@ -93,6 +102,7 @@ export function parseClientFrame(body: string | undefined): ClientFrame {
         action: 'presence.set',
         availability: availability as Availability,
         note: text(fields, 'note', limits.noteCharacters, true),
+        ...(fields.automatic === true && { automatic: true }),
       };
     }
     case 'contacts.list':

@@ -9,7 +9,7 @@ import type { TicketRecord } from '../tickets/store.ts';
 import type { Tickets } from '../tickets/tickets.ts';
 import { connectionTtlSeconds, type ConnectionRecord, type ConnectionStore } from './connections.ts';
 import type { ContactStore } from './contacts-store.ts';
-import type { ClientFrame } from './frames.ts';
+import { isUserActivity, type ClientFrame } from './frames.ts';
 import type { ConnectionAddress, Notifier, ServerFrame } from './notifier.ts';
 import type { PresenceRecord, PresenceStore } from './presence-store.ts';
 
@@ -107,10 +107,8 @@ export class Realtime {
     await this.deps.tickets.attach(principal.ticketId);
     const { before, after } = await presence.markOnline(principal.sipUri, now);
     // The new connection cannot be written to until `$connect` returns; its client asks for state.
-    // Seen availability changes only when the user comes online, so no other connection of theirs
-    // is live to tell (one opening at the same moment asks for state too).
     if (seenAvailability(before) !== seenAvailability(after)) {
-      await this.publish(principal.sipUri, after, { ownConnections: [] });
+      await this.publish(principal.sipUri, after, connection.connectionId);
     }
   }
 
@@ -135,7 +133,7 @@ export class Realtime {
   async handle(caller: Caller, frame: ClientFrame): Promise<void> {
     const { principal } = caller;
     const [ticket, user] = await Promise.all([
-      this.deps.tickets.checkFrame(principal.ticketId, principal.site, { activity: frame.action !== 'ping' }),
+      this.deps.tickets.checkFrame(principal.ticketId, principal.site, { activity: isUserActivity(frame) }),
       this.deps.directory.findBySipUri(principal.sipUri),
     ]);
     if (!ticket) return this.endConnection(caller.connection, 'expired');
@@ -276,16 +274,9 @@ export class Realtime {
     });
   }
 
-  /**
-   * Sends a frame to every live connection of a user (those `known`, when the caller already read
-   * them); answers how many got it.
-   */
-  private async deliver(
-    sipUri: string,
-    frame: ServerFrame,
-    known?: readonly ConnectionRecord[],
-  ): Promise<number> {
-    const live = known ?? (await this.deps.connections.listByUser(sipUri));
+  /** Sends a frame to every live connection of a user (but `except`); answers how many got it. */
+  private async deliver(sipUri: string, frame: ServerFrame, except?: string): Promise<number> {
+    const live = (await this.deps.connections.listByUser(sipUri)).filter((c) => c.connectionId !== except);
     let delivered = 0;
     let pruned = false;
     await forEachLimited(live, fanOutConcurrency, async (connection) => {
@@ -301,14 +292,11 @@ export class Realtime {
     return delivered;
   }
 
-  /**
-   * Tells a user's watchers (and the user's own connections, `ownConnections` when the caller knows
-   * them) what they now see of the user.
-   */
+  /** Tells a user's watchers (and the user's own connections) what they now see of the user. */
   private async publish(
     sipUri: string,
     record: PresenceRecord | undefined,
-    options: { readonly ownConnections?: readonly ConnectionRecord[] } = {},
+    exceptConnection?: string,
   ): Promise<void> {
     const frame = presenceFrame(sipUri, record);
     const watchers = await this.deps.contacts.watchers(sipUri);
@@ -321,7 +309,7 @@ export class Realtime {
       forEachLimited(watchers, fanOutConcurrency, async (watcher) => {
         await this.deliver(watcher, frame);
       }),
-      this.deliver(sipUri, { ...ownFrame, self: true }, options.ownConnections),
+      this.deliver(sipUri, { ...ownFrame, self: true }, exceptConnection),
     ]);
   }
 
@@ -335,8 +323,7 @@ export class Realtime {
     if (remaining.length > 0) return;
     const change = await this.deps.presence.markOffline(sipUri, this.deps.clock.now(), checkedAt);
     if (change && seenAvailability(change.before) !== seenAvailability(change.after)) {
-      // The user has no connection left: only their watchers are told.
-      await this.publish(sipUri, change.after, { ownConnections: [] });
+      await this.publish(sipUri, change.after);
     }
   }
 }
