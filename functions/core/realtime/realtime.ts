@@ -107,8 +107,10 @@ export class Realtime {
     await this.deps.tickets.attach(principal.ticketId);
     const { before, after } = await presence.markOnline(principal.sipUri, now);
     // The new connection cannot be written to until `$connect` returns; its client asks for state.
+    // Seen availability changes only when the user comes online, so no other connection of theirs
+    // is live to tell (one opening at the same moment asks for state too).
     if (seenAvailability(before) !== seenAvailability(after)) {
-      await this.publish(principal.sipUri, after, connection.connectionId);
+      await this.publish(principal.sipUri, after, { ownConnections: [] });
     }
   }
 
@@ -274,9 +276,16 @@ export class Realtime {
     });
   }
 
-  /** Sends a frame to every live connection of a user (but `except`); answers how many got it. */
-  private async deliver(sipUri: string, frame: ServerFrame, except?: string): Promise<number> {
-    const live = (await this.deps.connections.listByUser(sipUri)).filter((c) => c.connectionId !== except);
+  /**
+   * Sends a frame to every live connection of a user (those `known`, when the caller already read
+   * them); answers how many got it.
+   */
+  private async deliver(
+    sipUri: string,
+    frame: ServerFrame,
+    known?: readonly ConnectionRecord[],
+  ): Promise<number> {
+    const live = known ?? (await this.deps.connections.listByUser(sipUri));
     let delivered = 0;
     let pruned = false;
     await forEachLimited(live, fanOutConcurrency, async (connection) => {
@@ -292,11 +301,14 @@ export class Realtime {
     return delivered;
   }
 
-  /** Tells a user's watchers (and the user's own connections) what they now see of the user. */
+  /**
+   * Tells a user's watchers (and the user's own connections, `ownConnections` when the caller knows
+   * them) what they now see of the user.
+   */
   private async publish(
     sipUri: string,
     record: PresenceRecord | undefined,
-    exceptConnection?: string,
+    options: { readonly ownConnections?: readonly ConnectionRecord[] } = {},
   ): Promise<void> {
     const frame = presenceFrame(sipUri, record);
     const watchers = await this.deps.contacts.watchers(sipUri);
@@ -309,7 +321,7 @@ export class Realtime {
       forEachLimited(watchers, fanOutConcurrency, async (watcher) => {
         await this.deliver(watcher, frame);
       }),
-      this.deliver(sipUri, { ...ownFrame, self: true }, exceptConnection),
+      this.deliver(sipUri, { ...ownFrame, self: true }, options.ownConnections),
     ]);
   }
 
@@ -323,7 +335,8 @@ export class Realtime {
     if (remaining.length > 0) return;
     const change = await this.deps.presence.markOffline(sipUri, this.deps.clock.now(), checkedAt);
     if (change && seenAvailability(change.before) !== seenAvailability(change.after)) {
-      await this.publish(sipUri, change.after);
+      // The user has no connection left: only their watchers are told.
+      await this.publish(sipUri, change.after, { ownConnections: [] });
     }
   }
 }
