@@ -73,9 +73,22 @@ export async function runBench(options: {
   const wanted = (group: FigureGroup) => !options.only?.length || options.only.includes(group);
   const benchStarted = performance.now();
   const seconds: Record<string, number> = {};
+  // A group that fails is reported as such and the others still run.
   const timed = async (group: string, work: () => Promise<void>) => {
     const started = performance.now();
-    await work();
+    try {
+      await work();
+    } catch (err) {
+      report({
+        name: `${group}.failed`,
+        unit: 'error',
+        median: 0,
+        p99: 0,
+        runs: 0,
+        settings: {},
+        error: String(err),
+      });
+    }
     seconds[group] = Number(((performance.now() - started) / 1000).toFixed(1));
   };
   report(machine('start'));

@@ -3,8 +3,9 @@ import type { BenchUser } from './support/bench-seed.ts';
 import { pool, type BenchContext } from './support/context.ts';
 import { latencyFigure, perRunFigure } from './support/figures.ts';
 
-const requestTimeoutMs = 30_000;
-const runLimitMs = 120_000;
+// Generous: on a loaded machine a sign-in queued behind 19 others' password hashes waits long.
+const requestTimeoutMs = 120_000;
+const runLimitMs = 300_000;
 
 /** One forms sign-in over HTTP (the JSON API); answers when the ticket cookie came back. */
 export async function signInOverHttp(base: string, domain: string, user: BenchUser): Promise<string> {
@@ -32,20 +33,25 @@ async function measure(
   await signInOverHttp(host.internalUrl, directory.domain, users[0] as BenchUser); // warm-up, not counted
   const rates: number[] = [];
   const latencies: number[][] = [];
+  let failed = 0;
   for (let run = 0; run < plan.runs; run++) {
     const samples: number[] = [];
     const started = performance.now();
-    const done = await pool(plan.signInsPerRun, plan.concurrency, started + runLimitMs, async (i) => {
+    await pool(plan.signInsPerRun, plan.concurrency, started + runLimitMs, async (i) => {
       const sent = performance.now();
-      await signInOverHttp(host.internalUrl, directory.domain, users[i % users.length] as BenchUser);
-      samples.push(performance.now() - sent);
+      try {
+        await signInOverHttp(host.internalUrl, directory.domain, users[i % users.length] as BenchUser);
+        samples.push(performance.now() - sent);
+      } catch {
+        failed++;
+      }
     });
-    rates.push(done / ((performance.now() - started) / 1000));
+    rates.push(samples.length / ((performance.now() - started) / 1000));
     latencies.push(samples);
   }
   const all = { ...settings, concurrency: plan.concurrency, signInsPerRun: plan.signInsPerRun };
-  ctx.report(perRunFigure(`${name}.rate`, 'sign-ins/s', rates, all));
-  ctx.report(latencyFigure(`${name}.latency`, latencies, all));
+  ctx.report(perRunFigure(`${name}.rate`, 'sign-ins/s', rates, all, { failed }));
+  ctx.report(latencyFigure(`${name}.latency`, latencies, all, { failed }));
 }
 
 /**

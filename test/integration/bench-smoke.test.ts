@@ -12,6 +12,11 @@ void test('the benchmark produces every figure, with counted requests and no los
   await runBench({ plan: tinyPlan, report: (figure) => figures.push(figure) });
 
   const byName = new Map(figures.map((f) => [f.name, f]));
+  assert.deepEqual(
+    figures.filter((f) => f.name.endsWith('.failed')),
+    [],
+    'no figure group failed',
+  );
   for (const name of [
     'machine.start',
     'lambda.bundle.http/healthz',
