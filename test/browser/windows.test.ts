@@ -294,12 +294,21 @@ describe(
       );
       await bob.waitForSelector(`[data-testid="in-page-alert"][data-sip-uri="${demo.alice.sipUri}"]`);
 
+      // The reloaded main window still has the session's history for a new window.
+      await withBob.close();
+      const again = await openConversation(alice, demo.bob.sipUri);
+      await again.waitForSelector('#messages .message');
+      assert.deepEqual(await again.locator('#messages .text').allTextContents(), [
+        'Before the reload',
+        'After the reload',
+      ]);
+
       await alice.close();
-      const ended = withBob.locator('#banner .session-ended[data-reason="main_closed"]');
+      const ended = again.locator('#banner .session-ended[data-reason="main_closed"]');
       await ended.waitFor();
       assert.match((await ended.textContent()) ?? '', /main window was closed/i);
-      assert.equal(await withBob.isDisabled('#message-input'), true);
-      await closeAll(withBob, bob);
+      assert.equal(await again.isDisabled('#message-input'), true);
+      await closeAll(again, bob);
     });
   },
 );

@@ -63,12 +63,14 @@ export class Controller {
   private popupBannerShown = false;
   private limitNoticeShown = false;
   private ended: string | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     session: Session,
     private readonly banner: Banner,
   ) {
     this.me = session.user;
+    this.conversations.restore(this.historyStorage()?.getItem(this.historyKey) ?? null);
     this.meView = new MeView(this.me, (choice) => {
       this.idle.chosen();
       const sent = this.connection.send({ action: 'presence.set', ...choice });
@@ -126,11 +128,15 @@ export class Controller {
     });
     this.signOutButton.addEventListener('click', () => void this.signOut());
     // Pop-ups wait a moment for a reloaded main window; anything else ends the session with it.
-    window.addEventListener('pagehide', () => this.popups.broadcast({ kind: 'main-leaving' }));
+    window.addEventListener('pagehide', () => {
+      this.saveHistory();
+      this.popups.broadcast({ kind: 'main-leaving' });
+    });
     this.showPopupNote();
   }
 
   start(): void {
+    this.renderPeople();
     this.connection.start();
     this.idle.start();
   }
@@ -277,6 +283,37 @@ export class Controller {
     return { sipUri, displayName, availability, note };
   }
 
+  private get historyKey(): string {
+    return `cwa.history.${this.me.sipUri}`;
+  }
+
+  private historyStorage(): Storage | undefined {
+    try {
+      return sessionStorage;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keeps this tab's conversations for a reload; they go with the tab (sessionStorage). */
+  private saveHistory(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (this.ended) return;
+    try {
+      this.historyStorage()?.setItem(this.historyKey, this.conversations.save());
+    } catch {
+      // Full or unavailable storage: the history then lasts as long as the page.
+    }
+  }
+
+  /** A session that ended takes its conversations with it. */
+  private forgetHistory(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.historyStorage()?.removeItem(this.historyKey);
+  }
+
   /** Re-renders both lists: contacts, and conversations with people who are not contacts. */
   private renderPeople(): void {
     this.contactsView.render([...this.contacts.keys()].map((sipUri) => this.entry(sipUri)));
@@ -297,6 +334,7 @@ export class Controller {
   }
 
   private showUnreadInTitle(): void {
+    this.saveTimer ??= setTimeout(() => this.saveHistory(), 500);
     const unread = this.conversations.totalUnread();
     document.title = unread > 0 ? `(${unread}) ${appTitle}` : appTitle;
   }
@@ -472,6 +510,7 @@ export class Controller {
   private sessionEnded(reason: string): void {
     if (this.ended) return;
     this.ended = reason;
+    this.forgetHistory();
     this.connectionLost();
     this.popups.broadcast({ kind: 'ended', reason });
     this.popups.closeAll('alert');
@@ -490,6 +529,7 @@ export class Controller {
     try {
       const next = await signOut();
       this.connection.stop();
+      this.forgetHistory();
       this.popups.broadcast({ kind: 'ended', reason: 'signed_out' });
       this.popups.closeAll('alert');
       location.assign(next);

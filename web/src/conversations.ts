@@ -32,9 +32,58 @@ export function newClientMessageId(): string {
   );
 }
 
+/** Messages kept per conversation when the history is saved for a reload of the page. */
+const savedPerConversation = 200;
+
 export class Conversations {
   private readonly byPeer = new Map<string, Conversation>();
   private readonly pending = new Map<string, { peer: string; message: ChatMessage }>();
+
+  /** The history as JSON, for `sessionStorage` (so a reload of the main window keeps it). */
+  save(): string {
+    return JSON.stringify(
+      [...this.byPeer.values()]
+        .filter((c) => c.messages.length > 0)
+        .map((c) => ({ peer: c.peer, unread: c.unread, messages: c.messages.slice(-savedPerConversation) })),
+    );
+  }
+
+  /**
+   * Takes back a saved history; messages that were still waiting for an answer are unconfirmed now
+   * (their connection is gone). Anything malformed is skipped.
+   */
+  restore(saved: string | null): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(saved ?? '[]');
+    } catch {
+      return;
+    }
+    if (!Array.isArray(parsed)) return;
+    for (const raw of parsed as { peer?: unknown; unread?: unknown; messages?: unknown }[]) {
+      if (typeof raw?.peer !== 'string' || !Array.isArray(raw.messages)) continue;
+      const conversation = this.with(raw.peer);
+      conversation.unread = typeof raw.unread === 'number' ? raw.unread : 0;
+      for (const m of raw.messages as Partial<ChatMessage & { sentAt: string }>[]) {
+        if (
+          typeof m?.key !== 'string' ||
+          typeof m.text !== 'string' ||
+          (m.direction !== 'in' && m.direction !== 'out')
+        )
+          continue;
+        const sentAt = new Date(m.sentAt ?? '');
+        conversation.messages.push({
+          key: m.key,
+          direction: m.direction,
+          text: m.text,
+          sentAt: Number.isNaN(sentAt.getTime()) ? new Date() : sentAt,
+          id: typeof m.id === 'string' ? m.id : undefined,
+          delivery:
+            m.delivery?.state === 'pending' ? { state: 'unconfirmed' } : (m.delivery as Delivery | undefined),
+        });
+      }
+    }
+  }
 
   /** The conversation with a person, started empty when there was none. */
   with(peer: string): Conversation {
