@@ -1,5 +1,6 @@
 import type { AuthMethod, Site } from './core/model.ts';
 import { clientActions } from './core/realtime/frames.ts';
+import { assertionOffered } from './assertion-config.ts';
 import { ssoOffered } from './sso-config.ts';
 
 /**
@@ -75,6 +76,20 @@ export const httpRoutes: readonly HttpRoute[] = [
     },
   },
   { method: 'GET', path: '/auth/sso/callback', handler: 'http/sso-callback', auth: 'none', sites: bothSites },
+  // Sign-in asserted by a trusted upstream authenticator (reverse proxy, vendor filter) in a signed
+  // header, on the sites ASSERTION_SITES names once ASSERTION_HEADER is set.
+  {
+    method: 'GET',
+    path: '/auth/assertion',
+    handler: 'http/assertion-sign-in',
+    auth: 'none',
+    sites: bothSites,
+    signIn: {
+      method: 'assertion',
+      label: "Sign in through your organisation's sign-in gateway",
+      offered: assertionOffered,
+    },
+  },
   { method: 'POST', path: '/auth/signout', handler: 'http/sign-out', auth: 'none', sites: bothSites },
   { method: 'GET', path: '/api/session', handler: 'http/session', auth: 'ticket', sites: bothSites },
   {

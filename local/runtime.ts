@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSettings } from '../functions/config.ts';
+import { readAssertionSettings } from '../functions/assertion-config.ts';
 import { readSignOutPages } from '../functions/sign-out-config.ts';
 import { readSsoSettings } from '../functions/sso-config.ts';
 import { systemClock } from '../functions/core/clock.ts';
@@ -117,6 +118,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   // Settings a handler would refuse at its first request are refused at start instead.
   readSsoSettings();
+  readAssertionSettings();
   readSignOutPages();
 
   const db = createDocumentClient(dynamo.endpoint);

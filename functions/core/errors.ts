@@ -47,6 +47,13 @@ export const errorStatus = {
   sso_nonce_mismatch: 401,
   sso_user_unknown: 403,
   sso_provider_unavailable: 503,
+  // Sign-in asserted by an upstream authenticator; see functions/core/signin/assertion.ts.
+  assertion_not_configured: 404,
+  assertion_required: 401,
+  assertion_invalid: 401,
+  assertion_expired: 401,
+  assertion_user_unknown: 403,
+  assertion_keys_unavailable: 503,
   internal_error: 500,
 } as const;
 

@@ -11,7 +11,8 @@ import {
   readCookie,
   ssoStateCookieName,
 } from './sso-cookies.ts';
-import { ssoRefusal } from './sso-refusal.ts';
+import { signInRefusal } from './sign-in-refusal.ts';
+import { ssoPage } from './sso-start.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 
 /** Query parameters longer than this are not from a provider. */
@@ -57,6 +58,6 @@ export const handler = publicRoute(async (event, deps) => {
     }
     return redirect(clientAppPath, { cookies });
   } catch (err) {
-    return ssoRefusal(event, err, cookies);
+    return signInRefusal(event, err, ssoPage, cookies);
   }
 });

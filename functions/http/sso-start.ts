@@ -5,10 +5,13 @@ import { siteOf } from './request.ts';
 import { redirect } from './respond.ts';
 import { siteOriginOf } from './site-origin.ts';
 import { readCookie, setSsoStateCookie, ssoSignedOutCookieName } from './sso-cookies.ts';
-import { ssoRefusal } from './sso-refusal.ts';
+import { signInRefusal } from './sign-in-refusal.ts';
 
 /** Where the provider sends the browser back. */
 export const ssoCallbackPath = '/auth/sso/callback';
+
+/** How SSO refusal pages name the method. */
+export const ssoPage = { title: 'Single sign-on', retryPath: '/auth/sso' } as const;
 
 /**
  * `GET /auth/sso`: starts single sign-on. The browser is sent to the provider's authorization
@@ -27,6 +30,6 @@ export const handler = publicRoute(async (event, deps) => {
     });
     return redirect(start.location, { cookies: [setSsoStateCookie(site, start.state, start.maxAgeSeconds)] });
   } catch (err) {
-    return ssoRefusal(event, err);
+    return signInRefusal(event, err, ssoPage);
   }
 });

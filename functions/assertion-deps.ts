@@ -1,0 +1,50 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { assertionAlgorithms, readAssertionSettings, type AssertionSettings } from './assertion-config.ts';
+import type { AssertionSignInDeps } from './core/signin/assertion.ts';
+import type { Deps } from './deps.ts';
+
+/** What the assertion sign-in handler needs beyond the shared dependencies; built once per cold start. */
+export interface AssertionDeps {
+  readonly settings: AssertionSettings | undefined;
+  readonly signIn: AssertionSignInDeps | undefined;
+}
+
+async function keyOf(settings: AssertionSettings): Promise<KeyObject | JWTVerifyGetKey> {
+  const { key } = settings;
+  if ('jwksUrl' in key)
+    return createRemoteJWKSet(new URL(key.jwksUrl), { timeoutDuration: settings.jwksTimeoutMs });
+  const pem = 'publicKeyPem' in key ? key.publicKeyPem : await readFile(key.publicKeyFile, 'utf8');
+  return createPublicKey(pem);
+}
+
+export async function buildAssertionDeps(
+  deps: Deps,
+  settings = readAssertionSettings(),
+): Promise<AssertionDeps> {
+  if (!settings) return { settings, signIn: undefined };
+  return {
+    settings,
+    signIn: {
+      key: await keyOf(settings),
+      algorithms: assertionAlgorithms,
+      rules: settings,
+      directory: deps.directory,
+      tickets: deps.tickets,
+      audit: deps.audit,
+      clock: deps.clock,
+      legacyUrl: deps.settings.legacyUrl,
+    },
+  };
+}
+
+let cached: Promise<AssertionDeps> | undefined;
+
+export function getAssertionDeps(deps: Deps): Promise<AssertionDeps> {
+  cached ??= buildAssertionDeps(deps).catch((err: unknown) => {
+    cached = undefined;
+    throw err;
+  });
+  return cached;
+}

@@ -1,0 +1,151 @@
+import type { KeyObject } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
+import type { Clock } from '../clock.ts';
+import type { DirectoryStore } from '../directory/store.ts';
+import { AppError } from '../errors.ts';
+import type { DirectoryUser, Site } from '../model.ts';
+import { assertAccess } from '../policy/access.ts';
+import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
+import { userOfClaims, type ClaimMapping } from './claim-user.ts';
+
+/** What an assertion must be to be believed. */
+export interface AssertionRules extends ClaimMapping {
+  readonly sites: readonly Site[];
+  readonly issuer: string | undefined;
+  readonly audience: string;
+  readonly maxAgeSeconds: number;
+  readonly clockToleranceSeconds: number;
+}
+
+export interface AssertionSignInDeps {
+  /** The upstream's public key, or its JWKS (fetched with a timeout, cached, refetched for a new key id). */
+  readonly key: KeyObject | JWTVerifyGetKey;
+  readonly algorithms: readonly string[];
+  readonly rules: AssertionRules;
+  readonly directory: DirectoryStore;
+  readonly tickets: Tickets;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly legacyUrl: string | undefined;
+}
+
+export interface AssertionContext {
+  readonly site: Site;
+  readonly sourceAddress: string;
+}
+
+export interface AssertionSignedIn {
+  readonly user: DirectoryUser;
+  readonly ticket: IssuedTicket;
+}
+
+/** Assertions larger than this are not from an upstream authenticator. */
+const maxAssertionLength = 8 * 1024;
+
+const invalid = (why: string): AppError =>
+  new AppError('assertion_invalid', `The sign-in assertion could not be trusted: ${why}.`);
+
+/** Assertion sign-in must be switched on for the site the request came through. */
+export function assertAssertionOffered(
+  rules: Pick<AssertionRules, 'sites'> | undefined,
+  site: Site,
+): asserts rules {
+  if (!rules || !rules.sites.includes(site)) {
+    throw new AppError(
+      'assertion_not_configured',
+      'Sign-in through an upstream authenticator is not available on this site.',
+    );
+  }
+}
+
+async function verify(deps: AssertionSignInDeps, token: string): Promise<Record<string, unknown>> {
+  const { rules } = deps;
+  const options = {
+    algorithms: [...deps.algorithms],
+    audience: rules.audience,
+    ...(rules.issuer ? { issuer: rules.issuer } : {}),
+    maxTokenAge: rules.maxAgeSeconds,
+    clockTolerance: rules.clockToleranceSeconds,
+    requiredClaims: ['iat'],
+    currentDate: new Date(deps.clock.now()),
+  };
+  try {
+    const { payload } =
+      typeof deps.key === 'function'
+        ? await jwtVerify(token, deps.key, options)
+        : await jwtVerify(token, deps.key, options);
+    return payload;
+  } catch (err) {
+    throw refusalOf(err);
+  }
+}
+
+function refusalOf(err: unknown): AppError {
+  if (err instanceof joseErrors.JWTExpired) {
+    return new AppError('assertion_expired', 'The sign-in assertion is too old; sign in again.');
+  }
+  if (
+    err instanceof joseErrors.JWKSTimeout ||
+    err instanceof joseErrors.JWKSInvalid ||
+    !(err instanceof joseErrors.JOSEError)
+  ) {
+    return new AppError(
+      'assertion_keys_unavailable',
+      "The upstream authenticator's keys could not be fetched. Try again in a moment.",
+    );
+  }
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return invalid('it is not signed with an accepted algorithm');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return invalid(`its "${err.claim}" claim is wrong`);
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return invalid('it is signed with an unknown key');
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('its signature is wrong');
+  return invalid('it is malformed');
+}
+
+/**
+ * Sign-in asserted by a trusted upstream authenticator (reverse proxy, another vendor's filter):
+ * the assertion is a JWT signed with the upstream's key (asymmetric algorithms only), for this
+ * service (audience), recent (`iat` within the maximum age) and unexpired. Its claim names the
+ * directory user; then the same authorization policy and ticket as every sign-in.
+ */
+export async function signInWithAssertion(
+  deps: AssertionSignInDeps,
+  assertion: string | undefined,
+  context: AssertionContext,
+): Promise<AssertionSignedIn> {
+  const audited = { method: 'assertion', site: context.site, sourceAddress: context.sourceAddress } as const;
+  let account = 'assertion:?';
+  try {
+    assertAssertionOffered(deps.rules, context.site);
+    if (!assertion) {
+      throw new AppError(
+        'assertion_required',
+        'This address signs in people whom the organisation’s sign-in gateway has authenticated; none came with this request.',
+      );
+    }
+    if (assertion.length > maxAssertionLength) throw invalid('it is too long');
+    const claims = await verify(deps, assertion.trim());
+    account = `assertion:${String(claims[deps.rules.userClaim] ?? claims.sub).slice(0, 256)}`;
+    const user = await userOfClaims(
+      deps.directory,
+      deps.rules,
+      claims,
+      'assertion_user_unknown',
+      'upstream authenticator',
+    );
+    assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
+    const ticket = await deps.tickets.issue(user, context.site, 'assertion');
+    deps.audit.record({
+      event: 'signin.succeeded',
+      ...audited,
+      sipUri: user.sipUri,
+      session: sessionOf(ticket.record.ticketId),
+    });
+    return { user, ticket };
+  } catch (err) {
+    if (err instanceof AppError)
+      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    throw err;
+  }
+}
