@@ -71,4 +71,27 @@ describe('DynamoDB requests per action', () => {
     });
     await bob.close();
   });
+
+  it('an IM reads the sender, the recipient and the recipient’s connections in one round of requests', async () => {
+    const bob = await FrameClient.connect(rt.internal, await signIn(rt.internal, demo.bob));
+    const alice = await FrameClient.connect(rt.internal, await signIn(rt.internal, demo.alice));
+    await alice.request({ action: 'ping' }, 'pong');
+    await settle();
+    takeRequestCounts();
+
+    const received = bob.next((f) => f.type === 'im.message');
+    const answer = await alice.request(
+      { action: 'im.send', to: 'SIP:Bob@Contoso.com', text: 'counted', clientMessageId: 'c1' },
+      'im.delivered',
+    );
+    await received;
+    await settle();
+    const { 'UpdateItem tickets': ticketWrites, ...reads } = dynamoRequests();
+
+    assert.equal(answer.type, 'im.delivered');
+    // One write checks the frame; a second only when the idle expiry just moved into another minute.
+    assert.ok(ticketWrites === 1 || ticketWrites === 2, `ticket writes: ${ticketWrites}`);
+    assert.deepEqual(reads, { 'BatchGetItem users': 1, 'Query connections': 1 });
+    await Promise.all([alice.close(), bob.close()]);
+  });
 });

@@ -20,6 +20,8 @@ export interface DirectoryStore {
   /** Finds the account a forms sign-in names (`DOMAIN\username`, case-insensitive). */
   findByAccount(domain: string, username: string): Promise<DirectoryAccount | undefined>;
   findBySipUri(sipUri: string): Promise<DirectoryUser | undefined>;
+  /** The users with these SIP URIs, read together (at most 100); unknown ones are left out. */
+  findManyBySipUri(sipUris: readonly string[]): Promise<DirectoryUser[]>;
   put(account: DirectoryAccount): Promise<void>;
   /**
    * People whose display name or SIP URI has words starting with each word of `query`, at most
@@ -92,6 +94,11 @@ export class DynamoDirectoryStore implements DirectoryStore {
     if (!account) return undefined;
     const { passwordHash: _hash, ...user } = account;
     return user;
+  }
+
+  async findManyBySipUri(sipUris: readonly string[]): Promise<DirectoryUser[]> {
+    const accounts = await this.getMany([...new Set(sipUris.map(normalizeSipUri))]);
+    return accounts.map(({ passwordHash: _hash, ...user }) => user);
   }
 
   async put(account: DirectoryAccount): Promise<void> {
