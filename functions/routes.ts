@@ -1,6 +1,7 @@
 import type { AuthMethod, Site } from './core/model.ts';
 import { clientActions } from './core/realtime/frames.ts';
 import { assertionOffered } from './assertion-config.ts';
+import { certificateOffered } from './certificate-config.ts';
 import { ssoOffered } from './sso-config.ts';
 
 /**
@@ -88,6 +89,19 @@ export const httpRoutes: readonly HttpRoute[] = [
       method: 'assertion',
       label: "Sign in through your organisation's sign-in gateway",
       offered: assertionOffered,
+    },
+  },
+  // Smart card (client certificate) sign-in, on the sites CLIENT_CERT_SITES names.
+  {
+    method: 'GET',
+    path: '/auth/certificate',
+    handler: 'http/certificate-sign-in',
+    auth: 'none',
+    sites: bothSites,
+    signIn: {
+      method: 'certificate',
+      label: 'Sign in with your smart card or certificate',
+      offered: certificateOffered,
     },
   },
   { method: 'POST', path: '/auth/signout', handler: 'http/sign-out', auth: 'none', sites: bothSites },

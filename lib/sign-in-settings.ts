@@ -1,10 +1,12 @@
 import { ConfigError } from '../functions/config.ts';
 import { readAssertionSettings } from '../functions/assertion-config.ts';
+import { readCertificateSettings } from '../functions/certificate-config.ts';
 import { readSignOutPages } from '../functions/sign-out-config.ts';
 import { readSsoSettings } from '../functions/sso-config.ts';
 
-/** The handler settings `signInSettings` may carry: single sign-on, assertions, and the sign-out page. */
-const allowedName = /^(SSO_[A-Z_]+|ASSERTION_[A-Z_]+|SIGNOUT_PAGE_URL(_INTERNAL|_EXTERNAL)?)$/;
+/** The handler settings `signInSettings` may carry: single sign-on, assertions, certificates, the sign-out page. */
+const allowedName =
+  /^(SSO_[A-Z_]+|ASSERTION_[A-Z_]+|CLIENT_CERT_(SITES|CA|USER_FIELD|USER_MAPPING|ACCOUNT_DOMAINS)|SIGNOUT_PAGE_URL(_INTERNAL|_EXTERNAL)?)$/;
 
 /**
  * Checks the sign-in settings a deployment passes to the handlers, as the handlers would at their
@@ -26,6 +28,7 @@ export function signInSettingsEnvironment(
   try {
     readSsoSettings(settings);
     readAssertionSettings(settings);
+    readCertificateSettings(settings);
     readSignOutPages(settings);
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(`signInSettings: ${err.message}`, { cause: err });

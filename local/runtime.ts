@@ -5,8 +5,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSettings } from '../functions/config.ts';
+import { ConfigError, readSettings } from '../functions/config.ts';
 import { readAssertionSettings } from '../functions/assertion-config.ts';
+import { readCertificateSettings } from '../functions/certificate-config.ts';
 import { readSignOutPages } from '../functions/sign-out-config.ts';
 import { readSsoSettings } from '../functions/sso-config.ts';
 import { systemClock } from '../functions/core/clock.ts';
@@ -120,6 +121,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   readSsoSettings();
   readAssertionSettings();
   readSignOutPages();
+  // Smart card sign-in: the TLS listener asks for client certificates and checks them against these CAs.
+  const clientCa = readCertificateSettings()?.caPem;
+  if (readCertificateSettings() && (!tls || !clientCa)) {
+    throw new ConfigError(
+      'certificate sign-in (CLIENT_CERT_SITES) needs TLS (--tls) and CLIENT_CERT_CA_FILE',
+    );
+  }
 
   const db = createDocumentClient(dynamo.endpoint);
   await loadSeed(
@@ -136,7 +144,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const servers: Server[] = [];
   const siteServer = (site: Site): Server => {
     const api = createHttpApi({ site, proxyTrust });
-    const server = createSiteServer(tls, (req, res) => {
+    const server = createSiteServer(tls && { ...tls, clientCa }, (req, res) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       serveStatic(webRoot, path, res)
         .then((served) => (served ? undefined : api(req, res)))

@@ -54,6 +54,12 @@ export const errorStatus = {
   assertion_expired: 401,
   assertion_user_unknown: 403,
   assertion_keys_unavailable: 503,
+  // Smart card (client certificate) sign-in; see functions/core/signin/certificate.ts.
+  certificate_not_configured: 404,
+  certificate_required: 401,
+  certificate_invalid: 401,
+  certificate_expired: 401,
+  certificate_user_unknown: 403,
   internal_error: 500,
 } as const;
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Site } from '../../functions/core/model.ts';
 import { authorizers, httpFallback, httpRoutes, type HandlerModule } from '../../functions/routes.ts';
+import { verifiedClientCertificate } from './client-certificate.ts';
 import { invoke } from './lambda.ts';
 import { clientAddress, type ProxyTrust } from './proxy-trust.ts';
 
@@ -75,6 +76,7 @@ export function createHttpApi(options: HttpApiOptions) {
     headers['x-forwarded-for'] = client.forwardedFor;
     headers['x-forwarded-proto'] = client.proto;
     headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+    const clientCert = verifiedClientCertificate(req);
     const cookieHeader = req.headers.cookie;
     const cookies = cookieHeader ? cookieHeader.split(/;\s*/).filter(Boolean) : undefined;
     const now = new Date();
@@ -100,6 +102,7 @@ export function createHttpApi(options: HttpApiOptions) {
           sourceIp: client.sourceIp,
           userAgent: headers['user-agent'] ?? '',
         },
+        ...(clientCert ? { authentication: { clientCert } } : {}),
         requestId: randomUUID(),
         routeKey: route.routeKey,
         stage: '$default',

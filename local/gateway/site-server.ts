@@ -42,14 +42,21 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   );
 }
 
-/** One site's server: HTTPS when given a certificate, with API Gateway's header limit either way. */
+/**
+ * One site's server: HTTPS when given a certificate, with API Gateway's header limit either way.
+ * With `clientCa` it also asks browsers for a client certificate (smart card sign-in) and checks it
+ * against those CAs; a connection without one still opens, as the other sign-in methods need.
+ */
 export function createSiteServer(
-  tls: { readonly key: string; readonly cert: string } | undefined,
+  tls: { readonly key: string; readonly cert: string; readonly clientCa?: string } | undefined,
   listener: RequestListener,
 ): Server {
   const limits = { maxHeaderSize: httpHeaderLimitBytes };
+  const clientCertificates = tls?.clientCa
+    ? { requestCert: true, rejectUnauthorized: false, ca: tls.clientCa }
+    : {};
   const server = tls
-    ? createTlsServer({ ...limits, key: tls.key, cert: tls.cert }, listener)
+    ? createTlsServer({ ...limits, key: tls.key, cert: tls.cert, ...clientCertificates }, listener)
     : createServer(limits, listener);
   server.on('clientError', answerClientError);
   return server;

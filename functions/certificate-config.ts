@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './config.ts';
+import { sites, type Site } from './core/model.ts';
+import type { ClaimMapping } from './core/signin/claim-user.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where a certificate names its holder. */
+export type CertificateUserField = 'email' | 'cn';
+
+/**
+ * Smart card (client certificate) sign-in (README, "Client certificates"). On AWS, API Gateway
+ * mutual TLS on the site's custom domain checks the chain against its truststore and hands the
+ * certificate over; locally the TLS listener asks for one and checks it against the same CA file.
+ */
+export interface CertificateSettings extends Omit<ClaimMapping, 'userClaim'> {
+  readonly sites: readonly Site[];
+  /** The CAs that issue users' certificates (PEM); the handler checks the chain again against them. */
+  readonly caPem: string | undefined;
+  readonly userField: CertificateUserField;
+}
+
+function accountDomains(raw: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const pair of (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [dns, domain, ...rest] = pair.split('=').map((p) => p.trim());
+    if (!dns || !domain || rest.length > 0) {
+      throw new ConfigError('CLIENT_CERT_ACCOUNT_DOMAINS must look like contoso.com=CONTOSO');
+    }
+    map.set(dns.toUpperCase(), domain);
+  }
+  return map;
+}
+
+function siteList(raw: string): Site[] {
+  const named = raw.split(',').map((s) => s.trim().toLowerCase());
+  for (const name of named) {
+    if (!sites.includes(name as Site)) {
+      throw new ConfigError('CLIENT_CERT_SITES must list internal and/or external');
+    }
+  }
+  return sites.filter((site) => named.includes(site));
+}
+
+/** Whether `site` offers certificate sign-in; the chooser asks this without building anything else. */
+export function certificateOffered(site: Site, env: Env = process.env): boolean {
+  if (!env.CLIENT_CERT_SITES) return false;
+  try {
+    return siteList(env.CLIENT_CERT_SITES).includes(site);
+  } catch {
+    return false;
+  }
+}
+
+/** The certificate settings, or undefined when no site offers certificate sign-in. */
+export function readCertificateSettings(env: Env = process.env): CertificateSettings | undefined {
+  if (!env.CLIENT_CERT_SITES) return undefined;
+  let caPem = env.CLIENT_CERT_CA || undefined;
+  if (!caPem && env.CLIENT_CERT_CA_FILE) {
+    try {
+      caPem = readFileSync(env.CLIENT_CERT_CA_FILE, 'utf8');
+    } catch {
+      throw new ConfigError(`CLIENT_CERT_CA_FILE ${env.CLIENT_CERT_CA_FILE} cannot be read`);
+    }
+  }
+  if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError('CLIENT_CERT_CA / CLIENT_CERT_CA_FILE must hold PEM certificates');
+  }
+  const userField = env.CLIENT_CERT_USER_FIELD || 'email';
+  if (userField !== 'email' && userField !== 'cn')
+    throw new ConfigError('CLIENT_CERT_USER_FIELD must be email or cn');
+  const userMapping = env.CLIENT_CERT_USER_MAPPING || 'sip';
+  if (userMapping !== 'sip' && userMapping !== 'account') {
+    throw new ConfigError('CLIENT_CERT_USER_MAPPING must be sip or account');
+  }
+  return {
+    sites: siteList(env.CLIENT_CERT_SITES),
+    caPem,
+    userField,
+    userMapping,
+    accountDomains: accountDomains(env.CLIENT_CERT_ACCOUNT_DOMAINS),
+  };
+}
