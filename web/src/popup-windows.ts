@@ -31,8 +31,21 @@ export interface PopupWindowsOptions {
   readonly onBlockedLate: (role: PopupRole, peer: string) => void;
 }
 
-/** A pop-up that has not said hello by then is taken for blocked. */
+/** A pop-up that has not said hello by then is taken for blocked, unless its page is still loading. */
 const helloTimeoutMs = 5_000;
+/** How long a loading pop-up is waited for at most. */
+const loadLimitMs = 30_000;
+
+/** Whether a pop-up still shows our page loading (a blocker's page of another origin cannot be read). */
+function stillLoading(popup: Window): boolean {
+  try {
+    // Right after `window.open` the window shows about:blank until our page starts loading.
+    if (popup.location.href === 'about:blank') return true;
+    return popup.location.origin === location.origin && popup.document.readyState !== 'complete';
+  } catch {
+    return false;
+  }
+}
 const closedCheckMs = 400;
 
 const features: Record<PopupRole, () => string> = {
@@ -146,8 +159,14 @@ export class PopupWindows {
   }
 
   private watchForLateBlock(name: string, tracked: Tracked): void {
+    const openedAt = Date.now();
     const late = () => {
       if (this.tracked.get(name) !== tracked || tracked.ready) return;
+      if (!tracked.window.closed && stillLoading(tracked.window) && Date.now() - openedAt < loadLimitMs) {
+        // A slow machine or network: our page is on its way, so give it longer.
+        setTimeout(late, helloTimeoutMs);
+        return;
+      }
       this.tracked.delete(name);
       if (!tracked.window.closed) tracked.window.close();
       this.options.onBlockedLate(tracked.role, tracked.peer);
