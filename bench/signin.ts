@@ -33,7 +33,7 @@ async function measure(
   await signInOverHttp(host.internalUrl, directory.domain, users[0] as BenchUser); // warm-up, not counted
   const rates: number[] = [];
   const latencies: number[][] = [];
-  let failed = 0;
+  const failed: Record<string, number> = {};
   for (let run = 0; run < plan.runs; run++) {
     const samples: number[] = [];
     const started = performance.now();
@@ -42,8 +42,9 @@ async function measure(
       try {
         await signInOverHttp(host.internalUrl, directory.domain, users[i % users.length] as BenchUser);
         samples.push(performance.now() - sent);
-      } catch {
-        failed++;
+      } catch (err) {
+        const reason = err instanceof Error ? err.message.replace(/^sign-in of \S+ /, '') : String(err);
+        failed[reason] = (failed[reason] ?? 0) + 1;
       }
     });
     rates.push(samples.length / ((performance.now() - started) / 1000));
