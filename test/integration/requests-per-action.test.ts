@@ -94,4 +94,16 @@ describe('DynamoDB requests per action', () => {
     assert.deepEqual(reads, { 'BatchGetItem users': 1, 'Query connections': 1 });
     await Promise.all([alice.close(), bob.close()]);
   });
+
+  it('a forms sign-in reads both regulation keys (account and address) in one request', async () => {
+    await settle();
+    takeRequestCounts();
+
+    await signIn(rt.internal, demo.carol);
+    const requests = dynamoRequests();
+
+    const regulation = Object.entries(requests).filter(([label]) => label.endsWith(' signInFailures'));
+    assert.deepEqual(regulation, [['BatchGetItem signInFailures', 1]]);
+    assert.equal(requests['PutItem tickets'], 1);
+  });
 });

@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../storage/dynamo.ts';
 
 /** Failed sign-ins counted for one key (an account or a source address) in the current window. */
@@ -14,6 +20,8 @@ export interface FailureRecord {
 
 export interface FailureStore {
   get(key: string): Promise<FailureRecord | undefined>;
+  /** The records of these keys, read together; keys with none are left out. */
+  getMany(keys: readonly string[]): Promise<FailureRecord[]>;
   /** Writes `next` only if the stored record is still `previous` (optimistic concurrency). */
   replace(next: FailureRecord, previous: FailureRecord | undefined): Promise<boolean>;
 }
@@ -29,6 +37,21 @@ export class DynamoFailureStore implements FailureStore {
       new GetCommand({ TableName: this.tableName, Key: { key }, ConsistentRead: true }),
     );
     return result.Item as FailureRecord | undefined;
+  }
+
+  async getMany(keys: readonly string[]): Promise<FailureRecord[]> {
+    const found: FailureRecord[] = [];
+    let pending: Record<string, unknown>[] | undefined = [...new Set(keys)].map((key) => ({ key }));
+    // BatchGet may hand back unprocessed keys under load; ask again for those (bounded).
+    for (let attempt = 0; pending && pending.length > 0 && attempt < 5; attempt++) {
+      const result: BatchGetCommandOutput = await this.db.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      found.push(...((result.Responses?.[this.tableName] ?? []) as FailureRecord[]));
+      pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    if (pending && pending.length > 0) throw new Error('sign-in failure records could not be read');
+    return found;
   }
 
   async replace(next: FailureRecord, previous: FailureRecord | undefined): Promise<boolean> {

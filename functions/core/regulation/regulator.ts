@@ -35,8 +35,8 @@ export class Regulator {
   /** Throws `too_many_attempts` (with the seconds to wait) while the account or the address is locked. */
   async assertAllowed(keys: RegulatedKeys): Promise<void> {
     const now = this.clock.now();
-    const records = await Promise.all(keysOf(keys).map(({ key }) => this.store.get(key)));
-    const lockedUntil = Math.max(0, ...records.map((r) => r?.lockedUntil ?? 0));
+    const records = await this.store.getMany(keysOf(keys).map(({ key }) => key));
+    const lockedUntil = Math.max(0, ...records.map((r) => r.lockedUntil));
     if (lockedUntil > now) {
       throw new AppError('too_many_attempts', 'Too many failed sign-ins. Wait a few minutes and try again.', {
         retryAfter: String(Math.ceil((lockedUntil - now) / 1000)),
