@@ -3,6 +3,7 @@ import { clientActions } from './core/realtime/frames.ts';
 import { assertionOffered } from './assertion-config.ts';
 import { certificateOffered } from './certificate-config.ts';
 import { ssoOffered } from './sso-config.ts';
+import { twoFactorOffered } from './two-factor-config.ts';
 
 /**
  * Every route of the product, once. The CDK stack creates API Gateway routes and functions from
@@ -103,6 +104,62 @@ export const httpRoutes: readonly HttpRoute[] = [
       label: 'Sign in with your smart card or certificate',
       offered: certificateOffered,
     },
+  },
+  // Two-factor sign-in: the password, then an authenticator app's code or a security key; and the
+  // signed-in user's enrolment of those factors.
+  {
+    method: 'GET',
+    path: '/auth/two-factor',
+    handler: 'http/two-factor-page',
+    auth: 'none',
+    sites: bothSites,
+    signIn: {
+      method: 'two-factor',
+      label: 'Sign in with your password and a second factor (authenticator app or security key)',
+      offered: twoFactorOffered,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/auth/two-factor',
+    handler: 'http/two-factor-password',
+    auth: 'none',
+    sites: bothSites,
+  },
+  {
+    method: 'GET',
+    path: '/auth/two-factor/verify',
+    handler: 'http/two-factor-verify',
+    auth: 'none',
+    sites: bothSites,
+  },
+  {
+    method: 'POST',
+    path: '/auth/two-factor/totp',
+    handler: 'http/two-factor-totp',
+    auth: 'none',
+    sites: bothSites,
+  },
+  {
+    method: 'GET',
+    path: '/auth/two-factor/enrol',
+    handler: 'http/two-factor-enrol',
+    auth: 'ticket',
+    sites: bothSites,
+  },
+  {
+    method: 'POST',
+    path: '/auth/two-factor/enrol/totp',
+    handler: 'http/two-factor-enrol',
+    auth: 'ticket',
+    sites: bothSites,
+  },
+  {
+    method: 'POST',
+    path: '/auth/two-factor/enrol/totp/confirm',
+    handler: 'http/two-factor-enrol',
+    auth: 'ticket',
+    sites: bothSites,
   },
   { method: 'POST', path: '/auth/signout', handler: 'http/sign-out', auth: 'none', sites: bothSites },
   { method: 'GET', path: '/api/session', handler: 'http/session', auth: 'ticket', sites: bothSites },

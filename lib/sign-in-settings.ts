@@ -3,10 +3,11 @@ import { readAssertionSettings } from '../functions/assertion-config.ts';
 import { readCertificateSettings } from '../functions/certificate-config.ts';
 import { readSignOutPages } from '../functions/sign-out-config.ts';
 import { readSsoSettings } from '../functions/sso-config.ts';
+import { readTwoFactorSettings } from '../functions/two-factor-config.ts';
 
-/** The handler settings `signInSettings` may carry: single sign-on, assertions, certificates, the sign-out page. */
+/** The handler settings `signInSettings` may carry: single sign-on, assertions, certificates, two-factor, the sign-out page. */
 const allowedName =
-  /^(SSO_[A-Z_]+|ASSERTION_[A-Z_]+|CLIENT_CERT_(SITES|CA|USER_FIELD|USER_MAPPING|ACCOUNT_DOMAINS)|SIGNOUT_PAGE_URL(_INTERNAL|_EXTERNAL)?)$/;
+  /^(SSO_[A-Z_]+|ASSERTION_[A-Z_]+|CLIENT_CERT_(SITES|CA|USER_FIELD|USER_MAPPING|ACCOUNT_DOMAINS)|TWO_FACTOR_[A-Z_]+|WEBAUTHN_RP_ID|SIGNOUT_PAGE_URL(_INTERNAL|_EXTERNAL)?)$/;
 
 /**
  * Checks the sign-in settings a deployment passes to the handlers, as the handlers would at their
@@ -29,6 +30,7 @@ export function signInSettingsEnvironment(
     readSsoSettings(settings);
     readAssertionSettings(settings);
     readCertificateSettings(settings);
+    readTwoFactorSettings(settings);
     readSignOutPages(settings);
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(`signInSettings: ${err.message}`, { cause: err });

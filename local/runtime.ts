@@ -10,6 +10,7 @@ import { readAssertionSettings } from '../functions/assertion-config.ts';
 import { readCertificateSettings } from '../functions/certificate-config.ts';
 import { readSignOutPages } from '../functions/sign-out-config.ts';
 import { readSsoSettings } from '../functions/sso-config.ts';
+import { readTwoFactorSettings } from '../functions/two-factor-config.ts';
 import { systemClock } from '../functions/core/clock.ts';
 import { DynamoDirectoryStore } from '../functions/core/directory/store.ts';
 import { DynamoWindowsIdentityStore } from '../functions/core/directory/windows-identities.ts';
@@ -121,6 +122,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   readSsoSettings();
   readAssertionSettings();
   readSignOutPages();
+  readTwoFactorSettings();
   // Smart card sign-in: the TLS listener asks for client certificates and checks them against these CAs.
   const clientCa = readCertificateSettings()?.caPem;
   if (readCertificateSettings() && (!tls || !clientCa)) {

@@ -60,6 +60,14 @@ export const errorStatus = {
   certificate_invalid: 401,
   certificate_expired: 401,
   certificate_user_unknown: 403,
+  // Two-factor sign-in (password plus an authenticator app or a security key); see functions/core/signin/two-factor.ts.
+  two_factor_not_configured: 404,
+  two_factor_required: 403,
+  two_factor_not_enrolled: 403,
+  two_factor_expired: 401,
+  two_factor_already_enrolled: 409,
+  second_factor_invalid: 401,
+  second_factor_reused: 401,
   internal_error: 500,
 } as const;
 

@@ -2,7 +2,7 @@
 export type Site = 'internal' | 'external';
 export const sites: readonly Site[] = ['internal', 'external'];
 
-export type AuthMethod = 'forms' | 'windows' | 'sso' | 'assertion' | 'certificate';
+export type AuthMethod = 'forms' | 'windows' | 'sso' | 'assertion' | 'certificate' | 'two-factor';
 
 /** A user as the directory knows them: identity and the policy flags the original read from AD. */
 export interface DirectoryUser {

@@ -1,5 +1,7 @@
 import { isAppError, type AppError } from '../core/errors.ts';
 import { signInWithForms } from '../core/signin/forms.ts';
+import { passwordOnlyPolicy } from '../core/signin/two-factor.ts';
+import { getTwoFactorDeps } from '../two-factor-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { formsPage } from './pages.ts';
 import {
@@ -38,6 +40,7 @@ export const handler = publicRoute(async (event, deps) => {
         regulator: deps.regulator,
         audit: deps.audit,
         legacyUrl: deps.settings.legacyUrl,
+        passwordOnly: passwordOnlyPolicy(getTwoFactorDeps(deps).twoFactor),
       },
       credentials,
       { site, secureTransport: isSecureTransport(event), sourceAddress: event.requestContext.http.sourceIp },

@@ -30,6 +30,8 @@ export interface FormsSignInDeps {
   readonly regulator: Regulator;
   readonly audit: AuditLog;
   readonly legacyUrl: string | undefined;
+  /** Unset = password-only sign-in is allowed everywhere. */
+  readonly passwordOnly?: PasswordOnlyPolicy;
 }
 
 export interface SignedIn {
@@ -67,11 +69,35 @@ export async function signInWithForms(
   }
 }
 
+/**
+ * Whether password-only sign-in is allowed for this user on this site (an administrator may
+ * require two-factor sign-in per site or per user); when not, forms sign-in refuses.
+ */
+export interface PasswordOnlyPolicy {
+  assertPasswordOnlyAllowed(user: DirectoryUser, site: Site): Promise<void>;
+}
+
 async function checkAndIssue(
   deps: FormsSignInDeps,
   credentials: FormsCredentials,
   context: SignInContext,
 ): Promise<SignedIn> {
+  const user = await checkFirstFactor(deps, credentials, context);
+  await deps.passwordOnly?.assertPasswordOnlyAllowed(user, context.site);
+  assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
+  const ticket = await deps.tickets.issue(user, context.site, 'forms');
+  return { user, ticket };
+}
+
+/**
+ * The password step every password sign-in shares (forms, and the first step of two-factor): HTTPS,
+ * the regulator, the same answer for unknown users and wrong passwords, and the SIP URI check.
+ */
+export async function checkFirstFactor(
+  deps: Pick<FormsSignInDeps, 'directory' | 'regulator'>,
+  credentials: FormsCredentials,
+  context: SignInContext,
+): Promise<DirectoryUser> {
   if (!context.secureTransport) {
     throw new AppError('https_required', 'Sign in over HTTPS: credentials are never accepted in the clear.');
   }
@@ -90,7 +116,5 @@ async function checkAndIssue(
     throw new AppError('sip_uri_mismatch', 'The sign-in address does not belong to these credentials.');
   }
   const { passwordHash: _hash, ...user } = account;
-  assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
-  const ticket = await deps.tickets.issue(user, context.site, 'forms');
-  return { user, ticket };
+  return user;
 }

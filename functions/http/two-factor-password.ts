@@ -1,0 +1,57 @@
+import { isAppError } from '../core/errors.ts';
+import { startTwoFactorSignIn } from '../core/signin/two-factor.ts';
+import { getTwoFactorDeps } from '../two-factor-deps.ts';
+import { publicRoute } from './adapter.ts';
+import {
+  assertNotCrossSite,
+  isSecureTransport,
+  optionalStringField,
+  readFields,
+  siteOf,
+  stringField,
+} from './request.ts';
+import { html, json, redirect } from './respond.ts';
+import { setTwoFactorCookie } from './two-factor-cookie.ts';
+import { passwordStepPage } from './two-factor-pages.ts';
+
+/** Where the browser takes the second step. */
+export const secondStepPath = '/auth/two-factor/verify';
+
+/**
+ * `POST /auth/two-factor`: step 1, the password (checked as forms sign-in checks it). The browser
+ * gets the two-factor cookie and goes to the second step; a JSON client learns which second factors
+ * the account has.
+ */
+export const handler = publicRoute(async (event, deps) => {
+  const site = siteOf(event);
+  assertNotCrossSite(event);
+  const { kind, fields } = readFields(event);
+  try {
+    const credentials = {
+      domain: stringField(fields, 'domain', 64),
+      username: stringField(fields, 'username', 256),
+      password: stringField(fields, 'password', 1024),
+      sipUri: optionalStringField(fields, 'sipUri', 256),
+    };
+    const step = await startTwoFactorSignIn(getTwoFactorDeps(deps).twoFactor, credentials, {
+      site,
+      secureTransport: isSecureTransport(event),
+      sourceAddress: event.requestContext.http.sourceIp,
+    });
+    const cookies = [setTwoFactorCookie(site, step.token, step.maxAgeSeconds)];
+    if (kind === 'form') return redirect(secondStepPath, { cookies });
+    return json(
+      200,
+      { secondFactor: { methods: step.methods, expiresInSeconds: step.maxAgeSeconds } },
+      { cookies },
+    );
+  } catch (err) {
+    if (!isAppError(err) || kind === 'json') throw err;
+    const text = (name: string) =>
+      typeof fields[name] === 'string' ? (fields[name] as string).slice(0, 256) : '';
+    return html(
+      err.status,
+      passwordStepPage({ domain: text('domain'), username: text('username'), error: err.message }),
+    );
+  }
+});

@@ -1,0 +1,63 @@
+import { ConfigError } from './config.ts';
+import { sites, type Site } from './core/model.ts';
+import type { TwoFactorRules } from './core/signin/two-factor.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Two-factor sign-in settings, read once per cold start (README, "Two-factor sign-in"). */
+export interface TwoFactorSettings extends TwoFactorRules {
+  /** WebAuthn relying party id (the site's registrable domain); unset = the host the browser used. */
+  readonly webAuthnRpId: string | undefined;
+}
+
+export const twoFactorDefaults = { pendingSeconds: 300, totpIssuer: 'Web Communicator' } as const;
+
+function siteList(env: Env, name: string, fallback: readonly Site[]): Site[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [...fallback];
+  if (raw.trim() === 'none') return [];
+  const named = raw.split(',').map((s) => s.trim().toLowerCase());
+  for (const entry of named) {
+    if (!sites.includes(entry as Site))
+      throw new ConfigError(`${name} must list internal and/or external, or be none`);
+  }
+  return sites.filter((site) => named.includes(site));
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
+  return value;
+}
+
+/** Whether `site` offers two-factor sign-in (on by default); the chooser asks this. */
+export function twoFactorOffered(site: Site, env: Env = process.env): boolean {
+  try {
+    return siteList(env, 'TWO_FACTOR_SITES', sites).includes(site);
+  } catch {
+    return false;
+  }
+}
+
+export function readTwoFactorSettings(env: Env = process.env): TwoFactorSettings {
+  const offered = siteList(env, 'TWO_FACTOR_SITES', sites);
+  const requiredSites = siteList(env, 'TWO_FACTOR_REQUIRED_SITES', []);
+  const unreachable = requiredSites.filter((site) => !offered.includes(site));
+  if (unreachable.length > 0) {
+    throw new ConfigError(
+      `TWO_FACTOR_REQUIRED_SITES names ${unreachable.join(', ')}, which TWO_FACTOR_SITES leaves out`,
+    );
+  }
+  const rpId = env.WEBAUTHN_RP_ID || undefined;
+  if (rpId !== undefined && !/^[a-z0-9.-]+$/i.test(rpId))
+    throw new ConfigError('WEBAUTHN_RP_ID must be a host name');
+  return {
+    sites: offered,
+    requiredSites,
+    pendingSeconds: positiveInt(env, 'TWO_FACTOR_PENDING_SECONDS', twoFactorDefaults.pendingSeconds),
+    totpIssuer: env.TWO_FACTOR_ISSUER || twoFactorDefaults.totpIssuer,
+    webAuthnRpId: rpId,
+  };
+}
