@@ -27,6 +27,8 @@ export interface SeedUser {
    * hashing every password at start. Stored as given; it is the seed author's to keep it matching.
    */
   readonly passwordHash?: string;
+  /** Optional: two-factor sign-in required of the user (password-only sign-in refused). */
+  readonly twoFactorRequired?: boolean;
 }
 
 export interface DirectorySeed {
@@ -78,6 +80,9 @@ export function parseSeed(raw: unknown): DirectorySeed {
       contacts: contacts.map((c: string) => normalizeSipUri(c)),
       ...windowsFields(user, where),
       ...passwordHashField(user, where),
+      ...(user.twoFactorRequired === undefined
+        ? {}
+        : { twoFactorRequired: field(user, 'twoFactorRequired', 'boolean', where) }),
     };
   });
   const bySipUri = new Map<string, number>();
@@ -162,6 +167,7 @@ export async function loadSeed(
         enhancedPresence: user.enhancedPresence,
         remoteAccess: user.remoteAccess,
         passwordHash: user.passwordHash ?? (await hashPassword(user.password)),
+        ...(user.twoFactorRequired ? { twoFactorRequired: true } : {}),
       });
       if (user.kerberosPrincipal) {
         await stores.windowsIdentities?.putKerberos(user.kerberosPrincipal, user.sipUri);

@@ -14,6 +14,8 @@ export interface DirectoryUser {
   readonly enabled: boolean;
   readonly enhancedPresence: boolean;
   readonly remoteAccess: boolean;
+  /** An administrator requires two-factor sign-in of this user: password alone is refused. */
+  readonly twoFactorRequired?: boolean;
 }
 
 export const availabilities = [

@@ -20,7 +20,6 @@ export const handler = ticketRoute(async (event, principal, deps) => {
     return {
       totp: factors.totp ? (factors.totp.active ? 'active' : 'pending') : 'none',
       securityKeys: factors.securityKeys.length,
-      required: factors.required,
     } as const;
   };
   if (event.requestContext.http.method === 'GET') {

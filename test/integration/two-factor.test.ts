@@ -1,23 +1,41 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { URI, type TOTP } from 'otpauth';
-import { DynamoFactorStore } from '../../functions/core/two-factor/factor-store.ts';
-import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSeedPath } from '../../local/runtime.ts';
 import { demo, postJson, signIn, ticketCookieOf, type DemoUser } from './support/client.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
 let rt: TestRuntime;
+let seedDir: string;
+/** A user whose directory entry requires two-factor sign-in. */
+const frank = { username: 'frank', password: 'frank-demo-pass', sipUri: 'sip:frank@contoso.com' } as const;
 
 before(async () => {
+  seedDir = await mkdtemp(join(tmpdir(), 'cwa-two-factor-seed-'));
+  const seed = JSON.parse(await readFile(defaultSeedPath, 'utf8')) as { users: unknown[] };
+  seed.users.push({
+    ...frank,
+    displayName: 'Frank Fox',
+    enabled: true,
+    enhancedPresence: true,
+    remoteAccess: true,
+    twoFactorRequired: true,
+  });
+  await writeFile(join(seedDir, 'directory.json'), JSON.stringify(seed));
   rt = await startTestRuntime({
+    seedPath: join(seedDir, 'directory.json'),
     handlerSettings: { TWO_FACTOR_REQUIRED_SITES: 'external', REGULATION_MAX_FAILURES: '3' },
   });
 });
 after(async () => {
   await rt?.close();
+  if (seedDir) await rm(seedDir, { recursive: true, force: true });
 });
 
-const credentials = (user: DemoUser) => ({
+const credentials = (user: { readonly username: string; readonly password: string }) => ({
   domain: demo.domain,
   username: user.username,
   password: user.password,
@@ -95,7 +113,7 @@ describe('two-factor sign-in with an authenticator app (TOTP)', () => {
       { code: codeOf(secret) },
       { cookie },
     );
-    assert.deepEqual(await confirmed.json(), { totp: 'active', securityKeys: 0, required: false });
+    assert.deepEqual(await confirmed.json(), { totp: 'active', securityKeys: 0 });
     await expectError(
       await postJson(rt.internal, '/auth/two-factor/enrol/totp', {}, { cookie }),
       409,
@@ -210,21 +228,11 @@ describe('requiring two-factor sign-in', () => {
     assert.equal((await postJson(rt.internal, '/auth/forms', credentials(demo.alice))).status, 200);
   });
 
-  it('refuses password-only sign-in of a user an administrator requires it of, anywhere', async () => {
-    const factors = new DynamoFactorStore(
-      createDocumentClient(process.env.DYNAMODB_ENDPOINT),
-      process.env.TWO_FACTOR_TABLE ?? '',
+  it('refuses password-only sign-in of a user the directory requires it of, anywhere', async () => {
+    await expectError(
+      await postJson(rt.internal, '/auth/forms', credentials(frank)),
+      403,
+      'two_factor_required',
     );
-    await factors.setRequired(demo.alice.sipUri, true);
-    try {
-      await expectError(
-        await postJson(rt.internal, '/auth/forms', credentials(demo.alice)),
-        403,
-        'two_factor_required',
-      );
-    } finally {
-      await factors.setRequired(demo.alice.sipUri, false);
-    }
-    assert.equal((await postJson(rt.internal, '/auth/forms', credentials(demo.alice))).status, 200);
   });
 });

@@ -57,6 +57,7 @@ function toUser(item: Item): DirectoryAccount {
     enabled: item.enabled === true,
     enhancedPresence: item.enhancedPresence === true,
     remoteAccess: item.remoteAccess === true,
+    ...(item.twoFactorRequired === true ? { twoFactorRequired: true } : {}),
     ...(item.passwordHash ? { passwordHash: item.passwordHash } : {}),
   };
 }

@@ -86,12 +86,11 @@ const methodsOf = (factors: UserFactors): SecondFactorKind[] => [
  * Whether password-only sign-in is allowed: not on a site that requires two-factor sign-in, and not
  * for a user an administrator requires it of. Forms sign-in asks this after the password was right.
  */
-export function passwordOnlyPolicy(deps: Pick<TwoFactorDeps, 'rules' | 'factors'>): PasswordOnlyPolicy {
+export function passwordOnlyPolicy(deps: Pick<TwoFactorDeps, 'rules'>): PasswordOnlyPolicy {
   return {
     async assertPasswordOnlyAllowed(user, site) {
-      const required =
-        deps.rules.requiredSites.includes(site) || (await deps.factors.factorsOf(user.sipUri)).required;
-      if (required) {
+      // The user's flag comes with the directory read sign-in made anyway: no extra request.
+      if (deps.rules.requiredSites.includes(site) || user.twoFactorRequired === true) {
         throw new AppError(
           'two_factor_required',
           'This account must sign in with a second factor: use the two-factor sign-in at /auth/two-factor.',

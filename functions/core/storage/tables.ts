@@ -61,8 +61,8 @@ export const tables = {
   // use), and the ID token of each SSO ticket for the provider's sign-out.
   ssoLogins: { envVar: 'SSO_LOGINS_TABLE', partitionKey: 'stateKey', ttlAttribute: 'ttl' },
   ssoSessions: { envVar: 'SSO_SESSIONS_TABLE', partitionKey: 'ticketId', ttlAttribute: 'ttl' },
-  // Two-factor sign-in: each user's factors (`totp`, `webauthn#<credential id>`) and the `policy` item
-  // an administrator sets, and the sign-ins whose password was right and second factor is to come.
+  // Two-factor sign-in: each user's factors (`totp`, `webauthn#<credential id>`), and the sign-ins
+  // whose password was right and whose second factor is still to come.
   twoFactor: { envVar: 'TWO_FACTOR_TABLE', partitionKey: 'sipUri', sortKey: 'factor' },
   twoFactorPending: { envVar: 'TWO_FACTOR_PENDING_TABLE', partitionKey: 'pendingKey', ttlAttribute: 'ttl' },
 } as const satisfies Record<string, TableDefinition>;

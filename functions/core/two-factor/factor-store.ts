@@ -1,10 +1,4 @@
-import {
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../storage/dynamo.ts';
 
 /** An authenticator-app (TOTP) factor: its shared secret, and the last time step a code was used. */
@@ -33,8 +27,6 @@ export interface SecurityKeyFactor {
 export interface UserFactors {
   readonly totp: TotpFactor | undefined;
   readonly securityKeys: readonly SecurityKeyFactor[];
-  /** An administrator requires two-factor sign-in of this user (password alone is refused). */
-  readonly required: boolean;
 }
 
 export interface FactorStore {
@@ -46,11 +38,9 @@ export interface FactorStore {
   putSecurityKey(sipUri: string, key: SecurityKeyFactor): Promise<void>;
   /** Moves a security key's signature counter forward; false when it did not increase (a cloned key). */
   useSecurityKey(sipUri: string, credentialId: string, counter: number): Promise<boolean>;
-  setRequired(sipUri: string, required: boolean): Promise<void>;
 }
 
 const totpItem = 'totp';
-const policyItem = 'policy';
 const keyItem = (credentialId: string) => `webauthn#${credentialId}`;
 
 export class DynamoFactorStore implements FactorStore {
@@ -86,7 +76,6 @@ export class DynamoFactorStore implements FactorStore {
           transports: Array.isArray(i.transports) ? (i.transports as string[]) : [],
           createdAt: Number(i.createdAt),
         })),
-      required: items.some((i) => i.factor === policyItem && i.required === true),
     };
   }
 
@@ -157,18 +146,6 @@ export class DynamoFactorStore implements FactorStore {
     } catch (err) {
       if (isConditionFailure(err)) return false;
       throw err;
-    }
-  }
-
-  async setRequired(sipUri: string, required: boolean): Promise<void> {
-    if (required) {
-      await this.db.send(
-        new PutCommand({ TableName: this.tableName, Item: { sipUri, factor: policyItem, required: true } }),
-      );
-    } else {
-      await this.db.send(
-        new DeleteCommand({ TableName: this.tableName, Key: { sipUri, factor: policyItem } }),
-      );
     }
   }
 }
