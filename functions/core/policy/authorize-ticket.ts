@@ -22,8 +22,12 @@ export async function authorizeTicket(
   site: Site,
   options: { readonly activity: boolean },
 ): Promise<Principal> {
-  const ticket = await deps.tickets.validate(token, site);
-  const user = await deps.directory.findBySipUri(ticket.sipUri);
+  const claims = await deps.tickets.claimsOf(token, site);
+  // Both keys come from the verified token, so the ticket and the user are read together.
+  const [ticket, user] = await Promise.all([
+    deps.tickets.recordOf(claims, site),
+    deps.directory.findBySipUri(claims.sipUri),
+  ]);
   if (!user) throw new AppError('unauthenticated', 'Sign in first: this account no longer exists.');
   assertAccess(user, { site, legacyUrl: deps.legacyUrl });
   if (options.activity) await deps.tickets.recordActivity(ticket);

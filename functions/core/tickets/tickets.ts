@@ -34,6 +34,12 @@ export interface TicketOptions {
   readonly persistent?: boolean;
 }
 
+/** What a verified token names: its ticket record and its user. */
+export interface TicketClaims {
+  readonly ticketId: string;
+  readonly sipUri: string;
+}
+
 export interface IssuedTicket {
   /** The signed JWT that travels in the ticket cookie. */
   readonly token: string;
@@ -111,13 +117,26 @@ export class Tickets {
 
   /** Checks a token presented on `site`; answers its current record or throws `unauthenticated`. */
   async validate(token: string | undefined, site: Site): Promise<TicketRecord> {
+    return this.recordOf(await this.claimsOf(token, site), site);
+  }
+
+  /**
+   * The ticket and user a token presented on `site` names, once its signature and claims check out
+   * (no store read yet: the caller may read the user alongside `recordOf`); else `unauthenticated`.
+   */
+  async claimsOf(token: string | undefined, site: Site): Promise<TicketClaims> {
     if (!token) throw unauthenticated();
     const { payload } = await this.verify(token).catch((err: unknown) => {
       throw err instanceof joseErrors.JOSEError ? unauthenticated() : err;
     });
     if (payload.site !== site || !payload.jti || !payload.sub) throw unauthenticated();
-    const record = await this.store.get(payload.jti);
-    if (!record || record.sipUri !== payload.sub || record.site !== site) throw unauthenticated();
+    return { ticketId: payload.jti, sipUri: payload.sub };
+  }
+
+  /** The current record of a ticket whose claims checked out, or `unauthenticated`. */
+  async recordOf(claims: TicketClaims, site: Site): Promise<TicketRecord> {
+    const record = await this.store.get(claims.ticketId);
+    if (!record || record.sipUri !== claims.sipUri || record.site !== site) throw unauthenticated();
     if (!this.isCurrent(record)) throw unauthenticated();
     return record;
   }
