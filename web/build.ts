@@ -22,6 +22,8 @@ export async function buildWeb(outDir: string = defaultOutDir): Promise<string> 
       app: path.join(webDir, 'src', 'app.ts'),
       conversation: path.join(webDir, 'src', 'conversation-page.ts'),
       alert: path.join(webDir, 'src', 'alert-page.ts'),
+      // Security keys on the server-rendered two-factor pages.
+      'two-factor': path.join(webDir, 'src', 'two-factor-page.ts'),
     },
     outdir: path.join(outDir, 'app'),
     bundle: true,

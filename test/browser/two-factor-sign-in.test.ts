@@ -80,3 +80,98 @@ describe(
     });
   },
 );
+
+describe(
+  'two-factor sign-in with a security key in Chromium',
+  { skip: available === true ? false : available },
+  () => {
+    it("adds a security key (Chromium's virtual authenticator), then signs in with the password and the key", async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'usb',
+          hasResidentKey: false,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+      await signInWithForms(page, demo.bob);
+      await page.goto(`${rt.internalUrl}/auth/two-factor/enrol`);
+
+      await page.getByRole('button', { name: /add a security key/i }).click();
+      await page.waitForFunction(() =>
+        document.getElementById('security-key-status')?.textContent?.includes('added'),
+      );
+      assert.equal(await page.textContent('#security-key-count'), '1');
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      assert.equal(credentials.length, 1);
+      await page.goto(`${rt.internalUrl}/app/`);
+      await page.waitForSelector('body[data-connection="open"]');
+      await Promise.all([page.waitForURL(`${rt.internalUrl}/`), page.click('#sign-out')]);
+
+      await page.getByRole('link', { name: /second factor/i }).click();
+      await page.fill('input[name=domain]', demo.domain);
+      await page.fill('input[name=username]', demo.bob.username);
+      await page.fill('input[name=password]', demo.bob.password);
+      await Promise.all([
+        page.waitForURL(`${rt.internalUrl}/auth/two-factor/verify`),
+        page.click('button[type=submit]'),
+      ]);
+      await Promise.all([
+        page.waitForURL(`${rt.internalUrl}/app/`),
+        page.getByRole('button', { name: /use your security key/i }).click(),
+      ]);
+
+      await page.waitForSelector('body[data-connection="open"]');
+      const session = await page.evaluate(async () => (await fetch('/api/session')).json());
+      assert.equal((session as { authMethod: string }).authMethod, 'two-factor');
+      const after = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      assert.ok((after.credentials[0]?.signCount ?? 0) >= 1, 'the key signed');
+      await context.close();
+    });
+
+    it('refuses the key of another browser: without the registered key the second step fails and says why', async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'usb',
+          hasResidentKey: false,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+      await page.goto(`${rt.internalUrl}/auth/two-factor`);
+      await page.fill('input[name=domain]', demo.domain);
+      await page.fill('input[name=username]', demo.bob.username);
+      await page.fill('input[name=password]', demo.bob.password);
+      await Promise.all([
+        page.waitForURL(`${rt.internalUrl}/auth/two-factor/verify`),
+        page.click('button[type=submit]'),
+      ]);
+
+      await page.getByRole('button', { name: /use your security key/i }).click();
+
+      await page.waitForFunction(
+        () =>
+          !/Touch your security key/.test(
+            document.getElementById('security-key-status')?.textContent ?? 'Touch your security key',
+          ),
+        undefined,
+        { timeout: 15_000 },
+      );
+      assert.equal(new URL(page.url()).pathname, '/auth/two-factor/verify');
+      assert.notEqual((await page.textContent('#security-key-status'))?.trim(), '');
+      await context.close();
+    });
+  },
+);

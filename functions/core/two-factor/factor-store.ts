@@ -1,4 +1,10 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../storage/dynamo.ts';
 
 /** An authenticator-app (TOTP) factor: its shared secret, and the last time step a code was used. */
@@ -35,12 +41,17 @@ export interface FactorStore {
   putPendingTotp(sipUri: string, secret: string, createdAt: number): Promise<boolean>;
   /** Marks the TOTP factor used up to `step`; false when that step (or a newer one) was used already. */
   useTotpStep(sipUri: string, step: number, activate: boolean): Promise<boolean>;
+  /** Keeps the challenge of a security key being added, until `expiresAt`. */
+  putEnrolmentChallenge(sipUri: string, challenge: string, expiresAt: number): Promise<void>;
+  /** The challenge of a security key being added, removed (single use); undefined when none. */
+  takeEnrolmentChallenge(sipUri: string): Promise<{ challenge: string; expiresAt: number } | undefined>;
   putSecurityKey(sipUri: string, key: SecurityKeyFactor): Promise<void>;
   /** Moves a security key's signature counter forward; false when it did not increase (a cloned key). */
   useSecurityKey(sipUri: string, credentialId: string, counter: number): Promise<boolean>;
 }
 
 const totpItem = 'totp';
+const challengeItem = 'webauthn-challenge';
 const keyItem = (credentialId: string) => `webauthn#${credentialId}`;
 
 export class DynamoFactorStore implements FactorStore {
@@ -116,6 +127,29 @@ export class DynamoFactorStore implements FactorStore {
       if (isConditionFailure(err)) return false;
       throw err;
     }
+  }
+
+  async putEnrolmentChallenge(sipUri: string, challenge: string, expiresAt: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { sipUri, factor: challengeItem, challenge, expiresAt },
+      }),
+    );
+  }
+
+  async takeEnrolmentChallenge(
+    sipUri: string,
+  ): Promise<{ challenge: string; expiresAt: number } | undefined> {
+    const result = await this.db.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { sipUri, factor: challengeItem },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const item = result.Attributes;
+    return item ? { challenge: String(item.challenge), expiresAt: Number(item.expiresAt) } : undefined;
   }
 
   async putSecurityKey(sipUri: string, key: SecurityKeyFactor): Promise<void> {
