@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readSettings, type Settings } from './config.ts';
 import type { AuditLog } from './core/audit/audit-log.ts';
 import { LoggerAuditLog } from './core/audit/logger-audit-log.ts';
 import { systemClock, type Clock } from './core/clock.ts';
+import { EmfMetrics } from './core/metrics/emf-metrics.ts';
+import { MeteredAuditLog } from './core/metrics/metered-audit-log.ts';
+import type { Metrics } from './core/metrics/metrics.ts';
 import { DynamoDirectoryStore, type DirectoryStore } from './core/directory/store.ts';
 import { DynamoConnectionStore } from './core/realtime/connections.ts';
 import { DynamoContactStore } from './core/realtime/contacts-store.ts';
@@ -13,9 +14,10 @@ import { Realtime } from './core/realtime/realtime.ts';
 import { DynamoFailureStore } from './core/regulation/failures-store.ts';
 import { Regulator } from './core/regulation/regulator.ts';
 import { createDocumentClient } from './core/storage/dynamo.ts';
-import { signingKeysFromSecret, type SigningKeys } from './core/tickets/keys.ts';
 import { DynamoTicketStore } from './core/tickets/store.ts';
 import { Tickets } from './core/tickets/tickets.ts';
+import { currentCorrelation } from './correlation.ts';
+import { loadSigningKeys } from './signing-key-source.ts';
 
 /** Everything a handler reaches the outside world through; built once per cold start. */
 export interface Deps {
@@ -26,14 +28,7 @@ export interface Deps {
   readonly realtime: Realtime;
   readonly regulator: Regulator;
   readonly audit: AuditLog;
-}
-
-async function loadSigningKeys(source: Settings['signingKey']): Promise<SigningKeys> {
-  if ('file' in source) return signingKeysFromSecret(await readFile(source.file, 'utf8'));
-  const secrets = new SecretsManagerClient({});
-  const result = await secrets.send(new GetSecretValueCommand({ SecretId: source.secretArn }));
-  if (!result.SecretString) throw new Error('the ticket signing secret is empty');
-  return signingKeysFromSecret(result.SecretString);
+  readonly metrics: Metrics;
 }
 
 export async function buildDeps(settings: Settings, clock: Clock = systemClock): Promise<Deps> {
@@ -42,11 +37,12 @@ export async function buildDeps(settings: Settings, clock: Clock = systemClock):
   const directory = new DynamoDirectoryStore(db, tableNames.users, tableNames.directorySearch);
   const tickets = new Tickets(
     new DynamoTicketStore(db, tableNames.tickets),
-    await loadSigningKeys(settings.signingKey),
+    await loadSigningKeys(settings.signingKey, clock),
     clock,
     settings.tickets,
   );
-  const audit = new LoggerAuditLog();
+  const metrics = new EmfMetrics(() => currentCorrelation()?.correlationId);
+  const audit = new MeteredAuditLog(new LoggerAuditLog(currentCorrelation), metrics);
   const realtime = new Realtime({
     audit,
     clock,
@@ -56,13 +52,14 @@ export async function buildDeps(settings: Settings, clock: Clock = systemClock):
     presence: new DynamoPresenceStore(db, tableNames.presence),
     contacts: new DynamoContactStore(db, tableNames.contacts),
     notifier: new ApiGatewayNotifier(settings.connectionsEndpoint),
+    metrics,
   });
   const regulator = new Regulator(
     new DynamoFailureStore(db, tableNames.signInFailures),
     clock,
     settings.regulation,
   );
-  return { settings, clock, directory, tickets, realtime, regulator, audit };
+  return { settings, clock, directory, tickets, realtime, regulator, audit, metrics };
 }
 
 let cached: Promise<Deps> | undefined;

@@ -68,6 +68,8 @@ export const errorStatus = {
   two_factor_already_enrolled: 409,
   second_factor_invalid: 401,
   second_factor_reused: 401,
+  // A request that reached an API without passing through the site's CloudFront distribution.
+  direct_access_refused: 403,
   internal_error: 500,
 } as const;
 

@@ -2,7 +2,9 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import type { Principal } from '../core/model.ts';
+import { correlated } from '../correlation.ts';
 import { getDeps, type Deps } from '../deps.ts';
+import { assertThroughOrigin } from './origin-verify.ts';
 import { errorResult, type HttpResult } from './respond.ts';
 import { securityHeaders } from './security-headers-middleware.ts';
 
@@ -34,31 +36,47 @@ const errorsAsResponses = (): middy.MiddlewareObj<unknown, HttpResult> => ({
   },
 });
 
+/** Refuses, before anything else runs, a request that did not come through the site's CloudFront. */
+const throughOriginOnly = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> => ({
+  before: async (request) => {
+    await assertThroughOrigin(request.event.headers);
+  },
+});
+
 /** A route that needs nothing from the outside world (pages, health): no dependencies are built. */
 export function selfContainedRoute(run: (event: APIGatewayProxyEventV2) => Promise<HttpResult>) {
-  return middy<APIGatewayProxyEventV2, HttpResult>()
-    .use(securityHeaders())
-    .use(errorsAsResponses())
-    .handler(async (event) => run(event));
+  return correlated(
+    middy<APIGatewayProxyEventV2, HttpResult>()
+      .use(securityHeaders())
+      .use(errorsAsResponses())
+      .use(throughOriginOnly())
+      .handler(async (event) => run(event)),
+  );
 }
 
 /** A public route: event in, one domain call, response out; errors mapped in one place. */
 export function publicRoute(run: (event: APIGatewayProxyEventV2, deps: Deps) => Promise<HttpResult>) {
-  return middy<APIGatewayProxyEventV2, HttpResult>()
-    .use(securityHeaders())
-    .use(errorsAsResponses())
-    .handler(async (event) => run(event, await getDeps()));
+  return correlated(
+    middy<APIGatewayProxyEventV2, HttpResult>()
+      .use(securityHeaders())
+      .use(errorsAsResponses())
+      .use(throughOriginOnly())
+      .handler(async (event) => run(event, await getDeps())),
+  );
 }
 
 /** A route behind the authorizer; `run` is reached only with an allowed principal. */
 export function ticketRoute(
   run: (event: TicketEvent, principal: Principal, deps: Deps) => Promise<HttpResult>,
 ) {
-  return middy<TicketEvent, HttpResult>()
-    .use(securityHeaders())
-    .use(errorsAsResponses())
-    .handler(async (event) => {
-      const principal = principalOf(event);
-      return run(event, principal, await getDeps());
-    });
+  return correlated(
+    middy<TicketEvent, HttpResult>()
+      .use(securityHeaders())
+      .use(errorsAsResponses())
+      .use(throughOriginOnly())
+      .handler(async (event) => {
+        const principal = principalOf(event);
+        return run(event, principal, await getDeps());
+      }),
+  );
 }

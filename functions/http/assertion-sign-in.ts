@@ -2,7 +2,7 @@ import { assertAssertionOffered, signInWithAssertion } from '../core/signin/asse
 import { getAssertionDeps } from '../assertion-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { clientAppPath } from './forms-sign-in.ts';
-import { siteOf } from './request.ts';
+import { clientAddressOf, siteOf } from './request.ts';
 import { json, redirect } from './respond.ts';
 import { signInRefusal } from './sign-in-refusal.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
@@ -19,7 +19,7 @@ export const handler = publicRoute(async (event, deps) => {
     assertAssertionOffered(signIn?.rules, site);
     const { user, ticket } = await signInWithAssertion(signIn, settings && event.headers[settings.header], {
       site,
-      sourceAddress: event.requestContext.http.sourceIp,
+      sourceAddress: clientAddressOf(event),
     });
     const cookies = [setTicketCookie(site, ticket.token)];
     if ((event.headers.accept ?? '').includes('application/json')) {

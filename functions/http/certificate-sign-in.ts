@@ -2,7 +2,7 @@ import { assertCertificateOffered, signInWithCertificate } from '../core/signin/
 import { getCertificateDeps } from '../certificate-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { clientAppPath } from './forms-sign-in.ts';
-import { siteOf } from './request.ts';
+import { clientAddressOf, siteOf } from './request.ts';
 import { json, redirect } from './respond.ts';
 import { signInRefusal } from './sign-in-refusal.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
@@ -22,7 +22,7 @@ export const handler = publicRoute(async (event, deps) => {
     const { user, ticket } = await signInWithCertificate(
       signIn,
       event.requestContext.authentication?.clientCert?.clientCertPem,
-      { site, sourceAddress: event.requestContext.http.sourceIp },
+      { site, sourceAddress: clientAddressOf(event) },
     );
     const cookies = [setTicketCookie(site, ticket.token)];
     if ((event.headers.accept ?? '').includes('application/json')) {

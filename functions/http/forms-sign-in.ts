@@ -6,6 +6,7 @@ import { publicRoute } from './adapter.ts';
 import { formsPage } from './pages.ts';
 import {
   assertNotCrossSite,
+  clientAddressOf,
   isSecureTransport,
   optionalStringField,
   readFields,
@@ -43,7 +44,7 @@ export const handler = publicRoute(async (event, deps) => {
         passwordOnly: passwordOnlyPolicy(getTwoFactorDeps(deps).twoFactor),
       },
       credentials,
-      { site, secureTransport: isSecureTransport(event), sourceAddress: event.requestContext.http.sourceIp },
+      { site, secureTransport: isSecureTransport(event), sourceAddress: clientAddressOf(event) },
     );
     const cookies = [setTicketCookie(site, ticket.token)];
     if (kind === 'form') return redirect(clientAppPath, { cookies });

@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AppError } from '../core/errors.ts';
 import type { Site } from '../core/model.ts';
+import { isBehindVerifiedOrigin } from './origin-verify.ts';
 
 /** The published site a request came through: the `site` stage variable of its API. */
 export function siteOf(event: { stageVariables?: Record<string, string | undefined> | null }): Site {
@@ -17,6 +19,25 @@ const isLoopback = (ip: string): boolean => ip === '::1' || /^127\./.test(ip) ||
  */
 export function isSecureTransport(event: APIGatewayProxyEventV2): boolean {
   return event.headers['x-forwarded-proto'] === 'https' || isLoopback(event.requestContext.http.sourceIp);
+}
+
+/**
+ * The address of the person signing in, for per-address sign-in regulation and the audit trail.
+ * Behind CloudFront, API Gateway sees an edge server's address, so the viewer's comes from the
+ * `CloudFront-Viewer-Address` header (`ip:port`) that CloudFront sets itself; it is believed only
+ * where the origin check is on, so that every request reaching a handler came through CloudFront
+ * (the adapter refuses the rest). Locally the gateway already resolved trusted proxies.
+ */
+export function clientAddressOf(
+  event: Pick<APIGatewayProxyEventV2, 'headers' | 'requestContext'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const sourceIp = event.requestContext.http.sourceIp;
+  if (!isBehindVerifiedOrigin(env)) return sourceIp;
+  const viewer = event.headers['cloudfront-viewer-address'];
+  const separator = viewer?.lastIndexOf(':') ?? -1;
+  const address = viewer && separator > 0 ? viewer.slice(0, separator) : undefined;
+  return address && isIP(address) ? address : sourceIp;
 }
 
 export const bodyLimitBytes = 16 * 1024;

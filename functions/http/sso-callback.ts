@@ -3,7 +3,7 @@ import { assertSsoOffered, completeSsoSignIn } from '../core/signin/sso.ts';
 import { getSsoDeps } from '../sso-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { clientAppPath } from './forms-sign-in.ts';
-import { siteOf } from './request.ts';
+import { clientAddressOf, siteOf } from './request.ts';
 import { json, redirect } from './respond.ts';
 import {
   clearSsoSignedOutCookie,
@@ -39,7 +39,7 @@ export const handler = publicRoute(async (event, deps) => {
     const query = event.queryStringParameters ?? {};
     const { user, ticket, persistentSeconds } = await completeSsoSignIn(signIn, {
       site,
-      sourceAddress: event.requestContext.http.sourceIp,
+      sourceAddress: clientAddressOf(event),
       state: parameter(query, 'state'),
       cookieState: readCookie(event.cookies, ssoStateCookieName(site)),
       code: parameter(query, 'code'),

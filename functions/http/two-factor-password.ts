@@ -4,6 +4,7 @@ import { getTwoFactorDeps } from '../two-factor-deps.ts';
 import { publicRoute } from './adapter.ts';
 import {
   assertNotCrossSite,
+  clientAddressOf,
   isSecureTransport,
   optionalStringField,
   readFields,
@@ -36,7 +37,7 @@ export const handler = publicRoute(async (event, deps) => {
     const step = await startTwoFactorSignIn(getTwoFactorDeps(deps).twoFactor, credentials, {
       site,
       secureTransport: isSecureTransport(event),
-      sourceAddress: event.requestContext.http.sourceIp,
+      sourceAddress: clientAddressOf(event),
     });
     const cookies = [setTwoFactorCookie(site, step.token, step.maxAgeSeconds)];
     if (kind === 'form') return redirect(secondStepPath, { cookies });

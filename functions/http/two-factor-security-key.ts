@@ -3,7 +3,7 @@ import { getTwoFactorDeps } from '../two-factor-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { clientAppPath } from './forms-sign-in.ts';
 import { relyingPartyOf } from './relying-party.ts';
-import { assertNotCrossSite, isSecureTransport, readFields, siteOf } from './request.ts';
+import { assertNotCrossSite, clientAddressOf, isSecureTransport, readFields, siteOf } from './request.ts';
 import { json } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 import { clearTwoFactorCookie, readTwoFactorCookie } from './two-factor-cookie.ts';
@@ -22,7 +22,7 @@ export const handler = publicRoute(async (event, deps) => {
   const context = {
     site,
     secureTransport: isSecureTransport(event),
-    sourceAddress: event.requestContext.http.sourceIp,
+    sourceAddress: clientAddressOf(event),
   };
   const party = relyingPartyOf(event, settings);
   if (event.rawPath.endsWith('/options')) {

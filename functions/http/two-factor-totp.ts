@@ -3,7 +3,14 @@ import { completeWithTotp } from '../core/signin/two-factor.ts';
 import { getTwoFactorDeps } from '../two-factor-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { clientAppPath } from './forms-sign-in.ts';
-import { assertNotCrossSite, isSecureTransport, readFields, siteOf, stringField } from './request.ts';
+import {
+  assertNotCrossSite,
+  clientAddressOf,
+  isSecureTransport,
+  readFields,
+  siteOf,
+  stringField,
+} from './request.ts';
 import { html, json, redirect } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 import { clearTwoFactorCookie, readTwoFactorCookie } from './two-factor-cookie.ts';
@@ -19,7 +26,7 @@ export const handler = publicRoute(async (event, deps) => {
       getTwoFactorDeps(deps).twoFactor,
       readTwoFactorCookie(event.cookies, site),
       stringField(fields, 'code', 16),
-      { site, secureTransport: isSecureTransport(event), sourceAddress: event.requestContext.http.sourceIp },
+      { site, secureTransport: isSecureTransport(event), sourceAddress: clientAddressOf(event) },
     );
     const cookies = [setTicketCookie(site, ticket.token), clearTwoFactorCookie(site)];
     if (kind === 'form') return redirect(clientAppPath, { cookies });

@@ -7,7 +7,7 @@ import { challengeNtlm, signInWithNtlm } from '../core/signin/windows-ntlm.ts';
 import { getWindowsDeps, type WindowsDeps } from '../windows-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { clientAppPath } from './forms-sign-in.ts';
-import { isSecureTransport, siteOf } from './request.ts';
+import { clientAddressOf, isSecureTransport, siteOf } from './request.ts';
 import { errorResult, html, json, redirect, type HttpResult } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 import { readWindowsAuthorization, type WindowsAuthorization } from './windows-authorization.ts';
@@ -66,7 +66,7 @@ async function ntlmLeg(
 ): Promise<HttpResult> {
   const context = {
     site,
-    sourceAddress: event.requestContext.http.sourceIp,
+    sourceAddress: clientAddressOf(event),
     secureTransport: isSecureTransport(event),
   };
   const { token } = authorization;
@@ -110,7 +110,7 @@ export const handler = publicRoute(async (event, deps) => {
     if (authorization.scheme === 'ntlm') return await ntlmLeg(event, windows, site, authorization);
     const { responseToken, ...result } = await signInWithKerberos(windows.signIn, authorization.token, {
       site,
-      sourceAddress: event.requestContext.http.sourceIp,
+      sourceAddress: clientAddressOf(event),
     });
     const headers: Record<string, string> =
       responseToken.length > 0 ? { 'www-authenticate': `Negotiate ${responseToken.toString('base64')}` } : {};

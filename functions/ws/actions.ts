@@ -1,5 +1,6 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import { parseClientFrame } from '../core/realtime/frames.ts';
+import { correlated } from '../correlation.ts';
 import { getDeps } from '../deps.ts';
 import { connectionOf, principalOfConnection, type WebSocketEvent, type WebSocketResult } from './context.ts';
 
@@ -7,7 +8,7 @@ import { connectionOf, principalOfConnection, type WebSocketEvent, type WebSocke
  * Every client action (`presence.set`, `contacts.*`, `im.send`, `ping`) and `$default`. A bad frame
  * is answered with an `error` frame and the connection stays open.
  */
-export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
+export const handler = correlated(async function act(event: WebSocketEvent): Promise<WebSocketResult> {
   const deps = await getDeps();
   const caller = { principal: principalOfConnection(event), connection: connectionOf(event) };
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : event.body;
@@ -23,4 +24,4 @@ export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
     await deps.realtime.sendError(caller, appError);
   }
   return { statusCode: 200 };
-}
+});

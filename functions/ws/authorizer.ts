@@ -1,7 +1,10 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { isAppError } from '../core/errors.ts';
+import { metricNames } from '../core/metrics/metrics.ts';
 import { authorizeTicket } from '../core/policy/authorize-ticket.ts';
+import { correlated } from '../correlation.ts';
 import { getDeps } from '../deps.ts';
+import { assertThroughOrigin } from '../http/origin-verify.ts';
 import { assertSameOriginUpgrade, siteOf } from '../http/request.ts';
 import { readTicketCookie } from '../http/ticket-cookie.ts';
 
@@ -11,8 +14,16 @@ import { readTicketCookie } from '../http/ticket-cookie.ts';
  * explicit Deny (403), as does an upgrade a browser started from another origin (cross-site
  * WebSocket hijacking). API Gateway runs it only at `$connect`, so later frames re-check the ticket.
  */
-export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+export const handler = correlated(async function authorizeConnect(
+  event: APIGatewayRequestAuthorizerEvent,
+): Promise<APIGatewayAuthorizerResult> {
   const deps = await getDeps();
+  const decided = (verdict: 'allow' | 'deny', reason: string) =>
+    deps.metrics.count(metricNames.authorizerDecisions, {
+      Api: 'websocket',
+      Verdict: verdict,
+      Reason: reason,
+    });
   const site = siteOf(event);
   const header = (wanted: string) =>
     Object.entries(event.headers ?? {})
@@ -20,6 +31,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
       .map(([, value]) => value ?? '');
   const cookieHeaders = header('cookie');
   try {
+    await assertThroughOrigin(event.headers);
     assertSameOriginUpgrade(header('origin')[0], header('x-forwarded-host')[0] ?? header('host')[0]);
     const principal = await authorizeTicket(
       { tickets: deps.tickets, directory: deps.directory, legacyUrl: deps.settings.legacyUrl },
@@ -27,13 +39,15 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
       site,
       { activity: false },
     );
+    decided('allow', 'valid_ticket');
     return policy(principal.sipUri, 'Allow', event.methodArn, { ...principal });
   } catch (err) {
     if (!isAppError(err)) throw err;
+    decided('deny', err.code);
     if (err.code === 'unauthenticated') throw new Error('Unauthorized', { cause: err });
     return policy('refused', 'Deny', event.methodArn, { error: err.code });
   }
-}
+});
 
 function policy(
   principalId: string,

@@ -1,9 +1,10 @@
+import { correlated } from '../correlation.ts';
 import { getDeps } from '../deps.ts';
 import { connectionOf, principalOfConnection, type WebSocketEvent, type WebSocketResult } from './context.ts';
 
 /** `$connect` (after the authorizer allowed it): the user is now online on this connection. */
-export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
+export const handler = correlated(async function connect(event: WebSocketEvent): Promise<WebSocketResult> {
   const deps = await getDeps();
   await deps.realtime.connect(principalOfConnection(event), connectionOf(event));
   return { statusCode: 200 };
-}
+});

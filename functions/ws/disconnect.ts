@@ -1,9 +1,10 @@
+import { correlated } from '../correlation.ts';
 import { getDeps } from '../deps.ts';
 import { principalOfConnection, type WebSocketEvent, type WebSocketResult } from './context.ts';
 
 /** `$disconnect`: forget the connection; the user's last one going takes them offline. */
-export async function handler(event: WebSocketEvent): Promise<WebSocketResult> {
+export const handler = correlated(async function disconnect(event: WebSocketEvent): Promise<WebSocketResult> {
   const deps = await getDeps();
   await deps.realtime.disconnect(principalOfConnection(event), event.requestContext.connectionId);
   return { statusCode: 200 };
-}
+});

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { frozenClock } from '../../functions/core/clock.ts';
 import type { DirectoryUser } from '../../functions/core/model.ts';
-import { signingKeysFromSecret } from '../../functions/core/tickets/keys.ts';
+import { keyRingFromSecrets, signingKeysFromSecret } from '../../functions/core/tickets/keys.ts';
 import type { FrameUse, TicketRecord, TicketStore } from '../../functions/core/tickets/store.ts';
 import { Tickets, type TicketPolicy, type TicketRules } from '../../functions/core/tickets/tickets.ts';
 
@@ -487,6 +487,61 @@ void describe('tickets', () => {
   });
 
   void describe('signing keys', () => {
+    const previousSecret = 'p'.repeat(40);
+    const nextSecret = 'n'.repeat(40);
+    const ticketsWith = (keys: ReturnType<typeof keyRingFromSecrets>, store: TicketStore) =>
+      new Tickets(store, keys, frozenClock(start), rules);
+
+    void test('after a rotation signs with the new key and still accepts tickets of the previous one until they expire', async () => {
+      const store = new MemoryTicketStore();
+      const before = ticketsWith(keyRingFromSecrets(previousSecret, []), store);
+      const { token: oldToken } = await before.issue(alice, 'internal', 'forms');
+
+      const after = ticketsWith(keyRingFromSecrets(secret, [previousSecret]), store);
+      const { token: newToken } = await after.issue(alice, 'internal', 'forms');
+
+      assert.equal(decodePart(newToken.split('.')[0]).kid, signingKeysFromSecret(secret).kid);
+      assert.equal((await after.validate(oldToken, 'internal')).sipUri, alice.sipUri);
+      assert.equal((await after.validate(newToken, 'internal')).sipUri, alice.sipUri);
+      const late = new Tickets(
+        store,
+        keyRingFromSecrets(secret, [previousSecret]),
+        frozenClock(start + rules.sites.internal.lifetimeSeconds * 1000 + 1000),
+        rules,
+      );
+      await assert.rejects(late.validate(oldToken, 'internal'), { code: 'unauthenticated' });
+    });
+
+    void test('accepts tickets of a staged next key before it signs, so no instance refuses them during a rotation', async () => {
+      const store = new MemoryTicketStore();
+      const staged = ticketsWith(keyRingFromSecrets(secret, [nextSecret]), store);
+      const promoted = ticketsWith(keyRingFromSecrets(nextSecret, [secret]), store);
+      const { token } = await promoted.issue(alice, 'external', 'forms');
+
+      assert.equal((await staged.validate(token, 'external')).sipUri, alice.sipUri);
+    });
+
+    void test('refuses a ticket signed with a key that is no longer, or never was, accepted', async () => {
+      const store = new MemoryTicketStore();
+      const { token } = await ticketsWith(keyRingFromSecrets(previousSecret, []), store).issue(
+        alice,
+        'internal',
+        'forms',
+      );
+      const rotatedTwice = ticketsWith(keyRingFromSecrets(nextSecret, [secret]), store);
+
+      await assert.rejects(rotatedTwice.validate(token, 'internal'), { code: 'unauthenticated' });
+      const forgedKid = await signedLike(
+        (await ticketsWith(keyRingFromSecrets(secret, []), store).issue(alice, 'internal', 'forms')).token,
+        {},
+        { kid: signingKeysFromSecret(nextSecret).kid },
+      );
+      await assert.rejects(
+        ticketsWith(keyRingFromSecrets(secret, [nextSecret]), store).validate(forgedKid, 'internal'),
+        { code: 'unauthenticated' },
+      );
+    });
+
     void test('derives the same key id from the same secret and another from a different secret', () => {
       const first = signingKeysFromSecret(secret);
       const again = signingKeysFromSecret(secret);

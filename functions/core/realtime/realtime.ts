@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
+import { metricNames, noMetrics, type Metrics } from '../metrics/metrics.ts';
 import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
 import type { DirectoryUser, Principal, SeenAvailability, Site } from '../model.ts';
 import { assertAccess } from '../policy/access.ts';
@@ -22,6 +23,8 @@ export interface RealtimeDeps {
   readonly contacts: ContactStore;
   readonly notifier: Notifier;
   readonly audit: AuditLog;
+  /** Connections, IMs delivered and failed, presence fan-out. @default - not recorded */
+  readonly metrics?: Metrics;
 }
 
 /** The connection a frame arrived on, and whose it is. */
@@ -89,7 +92,11 @@ export function conversationIdOf(a: string, b: string): string {
  * the rows of the people involved (their watchers and their connections), never a Scan.
  */
 export class Realtime {
-  constructor(private readonly deps: RealtimeDeps) {}
+  private readonly metrics: Metrics;
+
+  constructor(private readonly deps: RealtimeDeps) {
+    this.metrics = deps.metrics ?? noMetrics;
+  }
 
   /** A connection was accepted (after the authorizer): record it and tell watchers the user is online. */
   async connect(principal: Principal, connection: ConnectionAddress): Promise<void> {
@@ -104,6 +111,7 @@ export class Realtime {
       connectedAt: now,
       ttl: Math.floor(now / 1000) + connectionTtlSeconds,
     });
+    this.metrics.count(metricNames.connections);
     await this.deps.tickets.attach(principal.ticketId);
     const { before, after } = await presence.markOnline(principal.sipUri, now);
     // The new connection cannot be written to until `$connect` returns; its client asks for state.
@@ -120,6 +128,7 @@ export class Realtime {
    */
   async disconnect(principal: Principal, connectionId: string): Promise<void> {
     await this.deps.connections.remove(principal.sipUri, connectionId);
+    this.metrics.count(metricNames.disconnections);
     const checkedAt = this.deps.clock.now();
     const remaining = await this.deps.connections.listByUser(principal.sipUri);
     if (!remaining.some((c) => c.ticketId === principal.ticketId)) {
@@ -259,6 +268,7 @@ export class Realtime {
     const from = caller.principal.sipUri;
     const { clientMessageId } = frame;
     if (!recipient || !recipient.enabled) {
+      this.metrics.count(metricNames.imsFailed, { Reason: 'not_found' });
       return this.reply(caller, { type: 'im.failed', clientMessageId, reason: 'not_found' });
     }
     const message = {
@@ -271,6 +281,8 @@ export class Realtime {
       sentAt: new Date(this.deps.clock.now()).toISOString(),
     };
     const delivered = await this.deliver(recipient.sipUri, message, recipientConnections);
+    if (delivered > 0) this.metrics.count(metricNames.imsDelivered);
+    else this.metrics.count(metricNames.imsFailed, { Reason: 'offline' });
     await this.reply(
       caller,
       delivered > 0
@@ -333,6 +345,7 @@ export class Realtime {
   ): Promise<void> {
     const frame = presenceFrame(sipUri, record);
     const watchers = await this.deps.contacts.watchers(sipUri);
+    this.metrics.count(metricNames.presenceFanOut, {}, watchers.length);
     const ownFrame = {
       ...frame,
       availability: record?.availability ?? 'available',

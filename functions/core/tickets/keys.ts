@@ -1,10 +1,20 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 
-/** The ticket signing key pair (Ed25519) and its key id. */
-export interface SigningKeys {
-  readonly privateKey: KeyObject;
-  readonly publicKey: KeyObject;
+/** A public key tickets may be checked with, by its key id (the JWT header's `kid`). */
+export interface VerificationKey {
   readonly kid: string;
+  readonly publicKey: KeyObject;
+}
+
+/**
+ * The ticket signing key pair (Ed25519) and its key id, and the other keys whose tickets are still
+ * accepted during a rotation: the previous key (until its tickets expire) and the next one (staged
+ * before it signs, so every instance knows it by then). Tickets are signed with the current key only.
+ */
+export interface SigningKeys extends VerificationKey {
+  readonly privateKey: KeyObject;
+  /** @default - none: only the current key is accepted */
+  readonly alsoAccepted?: readonly VerificationKey[];
 }
 
 // PKCS#8 prefix for a raw 32-byte Ed25519 private key (RFC 8410, section 7).
@@ -27,4 +37,24 @@ export function signingKeysFromSecret(secret: string): SigningKeys {
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   const kid = createHash('sha256').update(spki).digest('base64url').slice(0, 16);
   return { privateKey, publicKey, kid };
+}
+
+/**
+ * The current key from its secret material, plus the keys of the other material still accepted
+ * (duplicates and the current key itself are ignored).
+ */
+export function keyRingFromSecrets(current: string, accepted: readonly string[]): SigningKeys {
+  const keys = signingKeysFromSecret(current);
+  const alsoAccepted = new Map<string, VerificationKey>();
+  for (const material of accepted) {
+    const { kid, publicKey } = signingKeysFromSecret(material);
+    if (kid !== keys.kid) alsoAccepted.set(kid, { kid, publicKey });
+  }
+  return { ...keys, alsoAccepted: [...alsoAccepted.values()] };
+}
+
+/** The public key a ticket names in its header (`kid`), if it is one of `keys`; no `kid` means the current key. */
+export function verificationKeyOf(keys: SigningKeys, kid: string | undefined): KeyObject | undefined {
+  if (kid === undefined || kid === keys.kid) return keys.publicKey;
+  return keys.alsoAccepted?.find((key) => key.kid === kid)?.publicKey;
 }

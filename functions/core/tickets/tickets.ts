@@ -3,7 +3,7 @@ import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { AuthMethod, DirectoryUser, Site } from '../model.ts';
-import type { SigningKeys } from './keys.ts';
+import { verificationKeyOf, type SigningKeys } from './keys.ts';
 import type { TicketRecord, TicketStore } from './store.ts';
 
 export interface TicketPolicy {
@@ -211,7 +211,10 @@ export class Tickets {
   }
 
   private verify(token: string) {
-    return jwtVerify<{ site?: string; amr?: string[] }>(token, this.keys.publicKey, {
+    // The header's key id picks the key; an unknown one is tried against the current key and fails.
+    const keyOf = (header: { kid?: string }) =>
+      verificationKeyOf(this.keys, header.kid) ?? this.keys.publicKey;
+    return jwtVerify<{ site?: string; amr?: string[] }>(token, keyOf, {
       algorithms: [algorithm],
       issuer,
       audience,
