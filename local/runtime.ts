@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, readSettings } from '../functions/config.ts';
+import { readDirectorySettings } from '../functions/directory-config.ts';
 import { readAssertionSettings } from '../functions/assertion-config.ts';
 import { readCertificateSettings } from '../functions/certificate-config.ts';
 import { readSignOutPages } from '../functions/sign-out-config.ts';
@@ -120,6 +121,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   // Settings a handler would refuse at its first request are refused at start instead.
   readSsoSettings();
+  readDirectorySettings();
   readAssertionSettings();
   readSignOutPages();
   readTwoFactorSettings();

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hashPassword } from '../functions/core/directory/passwords.ts';
-import { normalizeSipUri, type DirectoryStore } from '../functions/core/directory/store.ts';
+import { normalizeSipUri, type WritableDirectoryStore } from '../functions/core/directory/store.ts';
 import type { WindowsIdentityStore } from '../functions/core/directory/windows-identities.ts';
 import { ntHash } from '../functions/core/ntlm/md4.ts';
 import type { ContactStore } from '../functions/core/realtime/contacts-store.ts';
@@ -153,7 +153,11 @@ export async function readSeedFile(path: string): Promise<DirectorySeed> {
 /** Writes the seed's users (passwords hashed, unless the seed gives the hash) and contact lists into the directory. */
 export async function loadSeed(
   seed: DirectorySeed,
-  stores: { directory: DirectoryStore; contacts: ContactStore; windowsIdentities?: WindowsIdentityStore },
+  stores: {
+    directory: WritableDirectoryStore;
+    contacts: ContactStore;
+    windowsIdentities?: WindowsIdentityStore;
+  },
   now: number,
 ): Promise<void> {
   await Promise.all(

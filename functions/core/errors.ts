@@ -15,6 +15,8 @@ export const errorStatus = {
   sip_uri_mismatch: 403,
   enhanced_presence_required: 403,
   payload_too_large: 413,
+  // The organisation's directory (LDAP / Active Directory) did not answer in time; see functions/core/directory/ldap/.
+  directory_unavailable: 503,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   unknown_action: 400,

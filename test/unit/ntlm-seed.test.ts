@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DirectoryStore } from '../../functions/core/directory/store.ts';
+import type { WritableDirectoryStore } from '../../functions/core/directory/store.ts';
 import type { NtlmAccount, WindowsIdentityStore } from '../../functions/core/directory/windows-identities.ts';
 import { ntHash } from '../../functions/core/ntlm/md4.ts';
 import type { ContactStore } from '../../functions/core/realtime/contacts-store.ts';
@@ -32,7 +32,7 @@ describe('The seed’s NTLM opt-in', () => {
     await loadSeed(
       seed,
       {
-        directory: { put: async () => undefined } as unknown as DirectoryStore,
+        directory: { put: async () => undefined } as unknown as WritableDirectoryStore,
         contacts: { add: async () => undefined } as unknown as ContactStore,
         windowsIdentities: identities as WindowsIdentityStore,
       },

@@ -5,7 +5,7 @@ import { isAppError } from '../../functions/core/errors.ts';
 import type { Site } from '../../functions/core/model.ts';
 import { assertAccess } from '../../functions/core/policy/access.ts';
 import { hashPassword, verifyPassword } from '../../functions/core/directory/passwords.ts';
-import type { DirectoryAccount, DirectoryStore } from '../../functions/core/directory/store.ts';
+import type { DirectoryAccount, WritableDirectoryStore } from '../../functions/core/directory/store.ts';
 import type { ContactStore } from '../../functions/core/realtime/contacts-store.ts';
 import { loadSeed, parseSeed, readSeedFile, SeedError } from '../../local/seed.ts';
 
@@ -110,7 +110,10 @@ void describe('directory seed', () => {
 
     await loadSeed(
       seed,
-      { directory: directory as unknown as DirectoryStore, contacts: contacts as unknown as ContactStore },
+      {
+        directory: directory as unknown as WritableDirectoryStore,
+        contacts: contacts as unknown as ContactStore,
+      },
       0,
     );
 

@@ -5,9 +5,11 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { DirectoryUser } from '../model.ts';
+import { verifyPassword } from './passwords.ts';
 import { bucketOf, indexedWords, matchesQuery, wordsOf } from './search-terms.ts';
 
 /** A directory user with the secret the forms sign-in checks. */
@@ -15,20 +17,35 @@ export interface DirectoryAccount extends DirectoryUser {
   readonly passwordHash?: string;
 }
 
-/** Where users, their policy flags and their credentials live. */
+/**
+ * Where users and their policy flags live, and who checks their passwords: the built-in directory
+ * (DynamoDB, below) or the organisation's LDAP / Active Directory (`ldap/ldap-directory.ts`).
+ */
 export interface DirectoryStore {
   /** Finds the account a forms sign-in names (`DOMAIN\username`, case-insensitive). */
   findByAccount(domain: string, username: string): Promise<DirectoryAccount | undefined>;
+  /**
+   * The user these credentials name, or undefined when the account is unknown or the password is
+   * wrong (one answer for both, after comparable work). The directory checks the password itself:
+   * a hash comparison in the built-in directory, a bind as the user in LDAP.
+   */
+  authenticate(domain: string, username: string, password: string): Promise<DirectoryUser | undefined>;
   findBySipUri(sipUri: string): Promise<DirectoryUser | undefined>;
   /** The users with these SIP URIs, read together (at most 100); unknown ones are left out. */
   findManyBySipUri(sipUris: readonly string[]): Promise<DirectoryUser[]>;
-  put(account: DirectoryAccount): Promise<void>;
   /**
    * People whose display name or SIP URI has words starting with each word of `query`, at most
    * `limit`, sorted by name: only users enabled for the service with enhanced presence, and only
    * their SIP URI and display name.
    */
   search(query: string, limit: number): Promise<DirectoryEntry[]>;
+}
+
+/** A directory this product writes to: the built-in one (seed, `npm run admin -- users …`). */
+export interface WritableDirectoryStore extends DirectoryStore {
+  put(account: DirectoryAccount): Promise<void>;
+  /** Every account, page by page (an administrator's listing and bulk import; never on a hot path). */
+  list(): AsyncIterable<DirectoryAccount>;
 }
 
 /** What a directory search shows of a person. */
@@ -66,7 +83,7 @@ function toUser(item: Item): DirectoryAccount {
 const searchReadLimit = 200;
 const batchWriteSize = 25;
 
-export class DynamoDirectoryStore implements DirectoryStore {
+export class DynamoDirectoryStore implements WritableDirectoryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -88,6 +105,26 @@ export class DynamoDirectoryStore implements DirectoryStore {
     // by moments, and the authorizer re-reads the user consistently on every request.
     const item = result.Items?.[0] as Item | undefined;
     return item ? toUser(item) : undefined;
+  }
+
+  async authenticate(domain: string, username: string, password: string): Promise<DirectoryUser | undefined> {
+    const account = await this.findByAccount(domain, username);
+    // Unknown users cost the same scrypt work as known ones (verifyPassword's dummy hash).
+    const passwordOk = await verifyPassword(password, account?.passwordHash);
+    if (!account || !passwordOk) return undefined;
+    const { passwordHash: _hash, ...user } = account;
+    return user;
+  }
+
+  async *list(): AsyncIterable<DirectoryAccount> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
+      for (const item of page.Items ?? []) yield toUser(item as Item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 
   async findBySipUri(sipUri: string): Promise<DirectoryUser | undefined> {

@@ -1,6 +1,5 @@
 import { AppError } from '../errors.ts';
 import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
-import { verifyPassword } from '../directory/passwords.ts';
 import { assertAccess } from '../policy/access.ts';
 import type { Regulator } from '../regulation/regulator.ts';
 import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
@@ -106,15 +105,19 @@ export async function checkFirstFactor(
     sourceAddress: context.sourceAddress,
   };
   await deps.regulator.assertAllowed(regulated);
-  const account = await deps.directory.findByAccount(credentials.domain, credentials.username);
-  const passwordOk = await verifyPassword(credentials.password, account?.passwordHash);
-  if (!account || !passwordOk) {
+  // A directory that cannot answer throws `directory_unavailable` here: no failure is counted and
+  // nobody is signed in.
+  const user = await deps.directory.authenticate(
+    credentials.domain,
+    credentials.username,
+    credentials.password,
+  );
+  if (!user) {
     await deps.regulator.recordFailure(regulated);
     throw new AppError('invalid_credentials', 'The domain, user name or password is not correct.');
   }
-  if (credentials.sipUri !== undefined && normalizeSipUri(credentials.sipUri) !== account.sipUri) {
+  if (credentials.sipUri !== undefined && normalizeSipUri(credentials.sipUri) !== user.sipUri) {
     throw new AppError('sip_uri_mismatch', 'The sign-in address does not belong to these credentials.');
   }
-  const { passwordHash: _hash, ...user } = account;
   return user;
 }
