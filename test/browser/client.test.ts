@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import {
   ApiGatewayManagementApiClient,
@@ -12,20 +11,18 @@ import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { buildWeb } from '../../web/build.ts';
 import { demo, type DemoUser } from '../integration/support/client.ts';
 import { startTestRuntime, type TestRuntime } from '../integration/support/runtime.ts';
-import { browserAvailable, launchChromium } from './support.ts';
+import { accessibilityViolations, browserAvailable, launchChromium } from './support.ts';
 
 const available = browserAvailable();
 const artifacts = 'test-artifacts';
 let rt: TestRuntime;
 let browser: Browser;
-let axeSource: string;
 const contexts: BrowserContext[] = [];
 
 before(async () => {
   if (available !== true) return;
   await buildWeb();
   await mkdir(artifacts, { recursive: true });
-  axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   rt = await startTestRuntime();
   browser = await launchChromium();
 });
@@ -78,28 +75,6 @@ async function openConversation(main: Page, sipUri: string): Promise<Page> {
 
 async function closeAll(...pages: Page[]): Promise<void> {
   await Promise.all(pages.map((p) => p.context().close()));
-}
-
-/** Runs axe-core in the page (evaluated through the DevTools protocol, which the page's CSP does not govern). */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            context: Document,
-            options: unknown,
-          ) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] });
-    return result.violations.map(
-      (v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`,
-    );
-  });
-  return violations;
 }
 
 async function dropConnectionsOf(sipUri: string): Promise<void> {

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { buildWeb } from '../../web/build.ts';
 import { demo, type DemoUser } from '../integration/support/client.ts';
 import { startTestRuntime, type TestRuntime } from '../integration/support/runtime.ts';
-import { browserAvailable, launchChromium } from './support.ts';
+import { accessibilityViolations, browserAvailable, launchChromium } from './support.ts';
 
 const available = browserAvailable();
 let rt: TestRuntime;
-/** Playwright's Chromium allows every pop-up (it passes --disable-popup-blocking). */
+/** Playwright's Chromium allows every pop-up (it passes --disable-popup-blocking); see launchChromium. */
 let browser: Browser;
 
 const contexts: BrowserContext[] = [];
@@ -38,6 +38,8 @@ interface SignInOptions {
    * open and shuts it at once, as some blockers and extensions do.
    */
   readonly blocker?: 'deny' | 'gesture' | 'close';
+  /** Another browser than the shared one (e.g. one with Chromium's own pop-up blocker on). */
+  readonly browser?: Browser;
 }
 
 const blockers = {
@@ -72,7 +74,7 @@ const blockers = {
 } as const;
 
 async function signInAs(user: DemoUser, options: SignInOptions = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 680 } });
+  const context = await (options.browser ?? browser).newContext({ viewport: { width: 1000, height: 680 } });
   contexts.push(context);
   if (options.settings) {
     await context.addInitScript(
@@ -108,6 +110,17 @@ async function send(conversation: Page, text: string): Promise<void> {
 
 const lastStatus = (page: Page) => page.locator('#messages .message.outgoing .status').last();
 
+/** Polls `expression` in the page without granting user activation, as Playwright's evaluations do. */
+async function waitInPage(devTools: CDPSession, expression: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { result } = await devTools.send('Runtime.evaluate', { expression, returnByValue: true });
+    if (result.value === true) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting in the page for ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function closeAll(...pages: Page[]): Promise<void> {
   await Promise.all(pages.map((p) => p.context().close()));
 }
@@ -137,6 +150,7 @@ describe(
       assert.equal(await alert.textContent('#alert-from'), 'Alice Ahn');
       assert.equal(await alert.textContent('#alert-text'), 'Hi Bob, got a minute?');
       await alert.screenshot({ path: `${artifacts}/alert-window.png` });
+      assert.deepEqual(await accessibilityViolations(alert), [], 'alert window');
 
       // Open turns the alert into the conversation window, with what was said so far.
       await alert.click('#alert-open');
@@ -260,6 +274,47 @@ describe(
       await carol.waitForSelector('#conversation[data-peer="sip:alice@contoso.com"]');
       await carol.locator('[data-testid="popup-blocked"]').waitFor();
       await closeAll(alice, bob, carol);
+    });
+
+    it("falls back to the main window when Chromium's own pop-up blocker refuses the alert window", async () => {
+      const blocking = await launchChromium({ popupBlocker: true });
+      try {
+        const bob = await signInAs(demo.bob, { browser: blocking });
+        const alice = await signInAs(demo.alice, { browser: blocking });
+        // A click is user activation: Chromium lets Alice's conversation window open.
+        const aliceWithBob = await openConversation(alice, demo.bob.sipUri);
+
+        // Playwright's own calls into a page count as user activation, so Bob's page is watched
+        // through the DevTools protocol until its activation has lapsed, as if nobody touched it.
+        const bobDevTools = await bob.context().newCDPSession(bob);
+        await waitInPage(bobDevTools, '!navigator.userActivation.isActive');
+        await send(aliceWithBob, 'Did the blocker let this through?');
+        await aliceWithBob.waitForSelector('#messages .status[data-status="delivered"]');
+
+        // No click opened Bob's alert window, so Chromium refused it: the alert is in his main window.
+        const inPageSelector = `[data-testid="in-page-alert"][data-sip-uri="${demo.alice.sipUri}"]`;
+        await waitInPage(bobDevTools, `!!document.querySelector('${inPageSelector}')`);
+        assert.equal(bob.context().pages().length, 1, 'no alert window opened');
+        const inPage = bob.locator(inPageSelector);
+        assert.match((await inPage.textContent()) ?? '', /Did the blocker let this through\?/);
+        const banner = bob.locator('[data-testid="popup-blocked"]');
+        await banner.waitFor();
+        assert.match((await banner.textContent()) ?? '', /allow pop-ups for this site/i);
+
+        // Opened with a click, the conversation window gets through Chromium's blocker.
+        const [bobWithAlice] = await Promise.all([
+          bob.waitForEvent('popup'),
+          inPage.getByRole('button', { name: /open/i }).click(),
+        ]);
+        await bobWithAlice.waitForSelector('#messages .message.incoming');
+        assert.equal(
+          await bobWithAlice.textContent('#messages .message.incoming .text'),
+          'Did the blocker let this through?',
+        );
+        await closeAll(alice, bob);
+      } finally {
+        await blocking.close();
+      }
     });
 
     it('past the window limit, keeps further alerts in the main window', async () => {
