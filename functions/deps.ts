@@ -1,11 +1,12 @@
 import { readSettings, type Settings } from './config.ts';
+import { buildDirectory } from './directory-deps.ts';
 import type { AuditLog } from './core/audit/audit-log.ts';
 import { LoggerAuditLog } from './core/audit/logger-audit-log.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { EmfMetrics } from './core/metrics/emf-metrics.ts';
 import { MeteredAuditLog } from './core/metrics/metered-audit-log.ts';
 import type { Metrics } from './core/metrics/metrics.ts';
-import { DynamoDirectoryStore, type DirectoryStore } from './core/directory/store.ts';
+import type { DirectoryStore } from './core/directory/store.ts';
 import { DynamoConnectionStore } from './core/realtime/connections.ts';
 import { DynamoContactStore } from './core/realtime/contacts-store.ts';
 import { ApiGatewayNotifier } from './core/realtime/notifier.ts';
@@ -34,7 +35,7 @@ export interface Deps {
 export async function buildDeps(settings: Settings, clock: Clock = systemClock): Promise<Deps> {
   const db = createDocumentClient(settings.dynamoEndpoint);
   const { tableNames } = settings;
-  const directory = new DynamoDirectoryStore(db, tableNames.users, tableNames.directorySearch);
+  const directory = buildDirectory(db, tableNames, clock);
   const tickets = new Tickets(
     new DynamoTicketStore(db, tableNames.tickets),
     await loadSigningKeys(settings.signingKey, clock),
