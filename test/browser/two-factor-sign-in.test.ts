@@ -76,6 +76,10 @@ describe(
       assert.equal(await page.textContent('#me-name'), 'Alice Ahn');
       const session = await page.evaluate(async () => (await fetch('/api/session')).json());
       assert.equal((session as { authMethod: string }).authMethod, 'two-factor');
+
+      await Promise.all([page.waitForURL(`${rt.internalUrl}/`), page.click('#sign-out')]);
+      const afterSignOut = await page.evaluate(async () => (await fetch('/api/session')).status);
+      assert.equal(afterSignOut, 401, 'signed out');
       await context.close();
     });
   },
