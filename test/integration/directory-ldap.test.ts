@@ -108,10 +108,11 @@ if (available === true) {
 
     it('refuses a directory whose certificate another CA signed: directory_unavailable, no sign-in', async () => {
       const stranger = await makeCa('Some other CA');
-      for (const overrides of [
+      const variants: Record<string, string>[] = [
         { LDAP_CA_PEM: stranger.cert },
         { LDAP_CA_PEM: stranger.cert, LDAP_URL: slapd.ldapUrl, LDAP_STARTTLS: 'true' },
-      ]) {
+      ];
+      for (const overrides of variants) {
         const directory = directoryWith(overrides);
         const { alice } = testPeople;
         await assert.rejects(
