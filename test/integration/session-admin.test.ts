@@ -1,46 +1,31 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, it } from 'node:test';
 import { sessionOf, type AuditEvent } from '../../functions/core/audit/audit-log.ts';
 import { frozenClock } from '../../functions/core/clock.ts';
 import { DynamoDirectoryStore } from '../../functions/core/directory/store.ts';
-import type { DirectoryUser } from '../../functions/core/model.ts';
 import { connectionTtlSeconds, DynamoConnectionStore } from '../../functions/core/realtime/connections.ts';
 import { DynamoContactStore } from '../../functions/core/realtime/contacts-store.ts';
+import type { DirectoryUser } from '../../functions/core/model.ts';
 import type { ConnectionAddress, Notifier, ServerFrame } from '../../functions/core/realtime/notifier.ts';
 import { DynamoPresenceStore } from '../../functions/core/realtime/presence-store.ts';
 import { Realtime } from '../../functions/core/realtime/realtime.ts';
 import { SessionAdmin } from '../../functions/core/sessions/session-admin.ts';
-import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { signingKeysFromSecret } from '../../functions/core/tickets/keys.ts';
 import { DynamoTicketStore } from '../../functions/core/tickets/store.ts';
-import { Tickets, type TicketRules } from '../../functions/core/tickets/tickets.ts';
+import { Tickets } from '../../functions/core/tickets/tickets.ts';
 import { DynamoUserTicketIndex } from '../../functions/core/tickets/user-tickets.ts';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo.ts';
+import { testTicketRules, testUser, useLocalDynamo } from './support/local-dynamo.ts';
 
 /** Session administration as the domain offers it, over a real local DynamoDB; no CLI, no gateway. */
 
 const start = Date.UTC(2025, 0, 6, 9, 0, 0);
-const rules: TicketRules = {
+const rules = testTicketRules({
   sites: {
     internal: { lifetimeSeconds: 8 * 3600, idleSeconds: 30 * 60 },
     external: { lifetimeSeconds: 3600, idleSeconds: 15 * 60 },
   },
-  leaveGraceSeconds: 60,
-  frameRate: { limit: 60, windowSeconds: 10 },
-};
-const user = (name: string): DirectoryUser => ({
-  sipUri: `sip:${name}@contoso.com`,
-  domain: 'CONTOSO',
-  username: name,
-  displayName: name,
-  enabled: true,
-  enhancedPresence: true,
-  remoteAccess: true,
 });
+const user = testUser;
 const alice = user('alice');
 const bob = user('bob');
 
@@ -57,29 +42,12 @@ class RecordingNotifier implements Notifier {
   }
 }
 
-let dataDir: string;
-let dynamo: LocalDynamo;
-let db: DynamoDBDocumentClient;
-let run = 0;
-
-before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'cwa-session-admin-'));
-  Object.assign(process.env, {
-    AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
-  dynamo = await startLocalDynamo(join(dataDir, 'dynamodb'));
-  db = createDocumentClient(dynamo.endpoint);
+const local = useLocalDynamo('session-admin', async ({ db, dynamo }) => {
   const directory = new DynamoDirectoryStore(db, dynamo.tableNames.users);
   await directory.put(alice);
   await directory.put(bob);
 });
-after(async () => {
-  db.destroy();
-  await dynamo.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+let run = 0;
 
 /** A fresh world per test: each test's users get their own SIP URIs' worth of tickets. */
 let world: ReturnType<typeof build>;
@@ -90,11 +58,13 @@ beforeEach(() => {
 
 function build() {
   const clock = frozenClock(start + run * 24 * 3600 * 1000);
-  const names = dynamo.tableNames;
-  const ticketStore = new DynamoTicketStore(db, names.tickets);
+  const names = local.dynamo.tableNames;
+  const ticketStore = new DynamoTicketStore(local.db, names.tickets);
   const tickets = new Tickets(ticketStore, signingKeysFromSecret('s'.repeat(40)), clock, rules);
-  const connections = new DynamoConnectionStore(db, names.connections, () => Math.floor(clock.now() / 1000));
-  const directory = new DynamoDirectoryStore(db, names.users);
+  const connections = new DynamoConnectionStore(local.db, names.connections, () =>
+    Math.floor(clock.now() / 1000),
+  );
+  const directory = new DynamoDirectoryStore(local.db, names.users);
   const notifier = new RecordingNotifier();
   const audit: AuditEvent[] = [];
   const auditLog = { record: (event: AuditEvent) => void audit.push(event) };
@@ -104,15 +74,15 @@ function build() {
     directory,
     tickets,
     connections,
-    presence: new DynamoPresenceStore(db, names.presence),
-    contacts: new DynamoContactStore(db, names.contacts),
+    presence: new DynamoPresenceStore(local.db, names.presence),
+    contacts: new DynamoContactStore(local.db, names.contacts),
     notifier,
   });
   const admin = new SessionAdmin({
     directory,
     tickets,
     ticketRecords: ticketStore,
-    userTickets: new DynamoUserTicketIndex(db, names.tickets),
+    userTickets: new DynamoUserTicketIndex(local.db, names.tickets),
     connections,
     realtime,
     audit: auditLog,

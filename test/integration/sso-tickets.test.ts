@@ -1,62 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, it } from 'node:test';
 import { frozenClock } from '../../functions/core/clock.ts';
-import type { DirectoryUser } from '../../functions/core/model.ts';
-import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { signingKeysFromSecret } from '../../functions/core/tickets/keys.ts';
 import { DynamoTicketStore } from '../../functions/core/tickets/store.ts';
-import { Tickets, type TicketRules } from '../../functions/core/tickets/tickets.ts';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo.ts';
+import { Tickets } from '../../functions/core/tickets/tickets.ts';
+import { testTicketRules, testUser, useLocalDynamo } from './support/local-dynamo.ts';
 
 /** SSO's per-site ticket options (own idle timeout, persistent cookie) over a real local DynamoDB. */
 
 const start = Date.UTC(2025, 0, 6, 9, 0, 0);
-const rules: TicketRules = {
-  sites: {
-    internal: { lifetimeSeconds: 8 * 3600, idleSeconds: 30 * 60 },
-    external: { lifetimeSeconds: 8 * 3600, idleSeconds: 30 * 60 },
-  },
-  leaveGraceSeconds: 60,
-  frameRate: { limit: 60, windowSeconds: 10 },
-};
-const alice: DirectoryUser = {
-  sipUri: 'sip:alice@contoso.com',
-  domain: 'CONTOSO',
-  username: 'alice',
-  displayName: 'Alice Ahn',
-  enabled: true,
-  enhancedPresence: true,
-  remoteAccess: true,
-};
-
-let dataDir: string;
-let dynamo: LocalDynamo;
-let db: DynamoDBDocumentClient;
-
-before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'cwa-sso-tickets-'));
-  Object.assign(process.env, {
-    AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
-  dynamo = await startLocalDynamo(join(dataDir, 'dynamodb'));
-  db = createDocumentClient(dynamo.endpoint);
-});
-after(async () => {
-  db?.destroy();
-  await dynamo?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+const rules = testTicketRules();
+const alice = testUser('alice', 'Alice Ahn');
+const local = useLocalDynamo('sso-tickets');
 
 function world() {
   const clock = frozenClock(start);
   const tickets = new Tickets(
-    new DynamoTicketStore(db, dynamo.tableNames.tickets),
+    new DynamoTicketStore(local.db, local.dynamo.tableNames.tickets),
     signingKeysFromSecret('s'.repeat(40)),
     clock,
     rules,
