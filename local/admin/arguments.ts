@@ -1,9 +1,12 @@
+import { parseUsersArguments, usersUsage, type UsersCommand } from './user-arguments.ts';
+
 /** What the administrator asked for. */
 export type AdminCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'sessions.list'; readonly sipUri: string }
   | { readonly kind: 'sessions.revoke-user'; readonly sipUri: string }
-  | { readonly kind: 'sessions.revoke-session'; readonly session: string };
+  | { readonly kind: 'sessions.revoke-session'; readonly session: string }
+  | { readonly kind: 'users'; readonly command: UsersCommand };
 
 /** The command line does not say what to do; exit code 2. */
 export class UsageError extends Error {
@@ -16,6 +19,7 @@ Commands:
   sessions list <sipUri>            list a user's live sessions
   sessions revoke <sipUri>          end every session of a user
   sessions revoke --session <id>    end one session (its id as listed, or from the audit trail)
+${usersUsage}
 
 Locally this reaches the product running with the same DATA_DIR (default .data).
 With the deployed settings in the environment (TICKETS_TABLE, …) it works on AWS instead.`;
@@ -52,6 +56,7 @@ export function parseArguments(args: readonly string[]): AdminCommand {
   const [group, action, ...rest] = args;
   if (group === undefined) throw new UsageError('Say what to do.');
   if (['help', '--help', '-h'].includes(group)) return { kind: 'help' };
+  if (group === 'users') return { kind: 'users', command: parseUsersArguments(action, rest) };
   if (group !== 'sessions') throw new UsageError(`Unknown command ${group}.`);
   switch (action) {
     case 'list': {
