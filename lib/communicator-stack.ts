@@ -166,6 +166,12 @@ export class CommunicatorStack extends Stack {
         functionOf('http/sso-callback'),
       );
     }
+    const directorySecretArn = props.signInSettings?.LDAP_BIND_PASSWORD_SECRET_ARN;
+    if (directorySecretArn) {
+      // Every handler may read users and policy, so every handler may bind as the service account.
+      const secret = Secret.fromSecretCompleteArn(this, 'DirectoryServicePassword', directorySecretArn);
+      for (const fn of handlers.values()) secret.grantRead(fn);
+    }
 
     const assets = new WebAssets(this, 'WebAssets', {
       sourcePath: webAssetPath,

@@ -1,13 +1,14 @@
 import { ConfigError } from '../functions/config.ts';
 import { readAssertionSettings } from '../functions/assertion-config.ts';
 import { readCertificateSettings } from '../functions/certificate-config.ts';
+import { readDirectorySettings } from '../functions/directory-config.ts';
 import { readSignOutPages } from '../functions/sign-out-config.ts';
 import { readSsoSettings } from '../functions/sso-config.ts';
 import { readTwoFactorSettings } from '../functions/two-factor-config.ts';
 
-/** The handler settings `signInSettings` may carry: single sign-on, assertions, certificates, two-factor, the sign-out page. */
+/** The handler settings `signInSettings` may carry: single sign-on, assertions, certificates, two-factor, the sign-out page, the directory (LDAP / AD). */
 const allowedName =
-  /^(SSO_[A-Z_]+|ASSERTION_[A-Z_]+|CLIENT_CERT_(SITES|CA|USER_FIELD|USER_MAPPING|ACCOUNT_DOMAINS)|TWO_FACTOR_[A-Z_]+|WEBAUTHN_RP_ID|SIGNOUT_PAGE_URL(_INTERNAL|_EXTERNAL)?)$/;
+  /^(SSO_[A-Z_]+|ASSERTION_[A-Z_]+|CLIENT_CERT_(SITES|CA|USER_FIELD|USER_MAPPING|ACCOUNT_DOMAINS)|TWO_FACTOR_[A-Z_]+|WEBAUTHN_RP_ID|SIGNOUT_PAGE_URL(_INTERNAL|_EXTERNAL)?|DIRECTORY_PROVIDER|LDAP_[A-Z_]+)$/;
 
 /**
  * Checks the sign-in settings a deployment passes to the handlers, as the handlers would at their
@@ -26,7 +27,18 @@ export function signInSettingsEnvironment(
       'signInSettings: put the client secret in Secrets Manager and give SSO_CLIENT_SECRET_ARN',
     );
   }
+  if (settings.LDAP_BIND_PASSWORD !== undefined) {
+    throw new Error(
+      'signInSettings: put the directory service password in Secrets Manager and give LDAP_BIND_PASSWORD_SECRET_ARN',
+    );
+  }
+  if (settings.LDAP_CA_FILE !== undefined) {
+    throw new Error(
+      "signInSettings: a file is not in the functions' bundle: give the CA certificates as LDAP_CA_PEM",
+    );
+  }
   try {
+    readDirectorySettings(settings);
     readSsoSettings(settings);
     readAssertionSettings(settings);
     readCertificateSettings(settings);
