@@ -107,6 +107,11 @@ function userAdminFor(settings: Settings): UserAdmin {
 
 /** `npm run admin -- users …` against the built-in directory the settings name; answers the report. */
 export async function runUsers(command: UsersCommand, settings: Settings): Promise<string> {
+  if (process.env.DIRECTORY_PROVIDER?.trim() === 'ldap') {
+    throw new UsageError(
+      'These commands manage the built-in directory; with DIRECTORY_PROVIDER=ldap users are managed in the directory itself.',
+    );
+  }
   const admin = userAdminFor(settings);
   if (command.kind === 'users.list') {
     const users = (await admin.list()).filter(

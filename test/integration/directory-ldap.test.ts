@@ -122,6 +122,25 @@ if (available === true) {
       }
     });
 
+    it('reads a plain OpenLDAP directory with the openldap mapping (uid, mail, no OCS attributes)', async () => {
+      const directory = directoryWith({ LDAP_SCHEMA: 'openldap', LDAP_USER_FILTER: '' });
+      const { bob } = testPeople;
+      const user = await directory.authenticate(testDomain, bob.username, bob.password);
+      assert.deepEqual(user, {
+        sipUri: bob.sipUri,
+        domain: testDomain,
+        username: bob.username,
+        displayName: bob.displayName,
+        enabled: true,
+        enhancedPresence: true,
+        remoteAccess: false,
+      });
+      assert.equal((await directory.findBySipUri('sip:BOB@contoso.com'))?.username, 'bob');
+      assert.deepEqual(await directory.search('bob', 20), [
+        { sipUri: bob.sipUri, displayName: bob.displayName },
+      ]);
+    });
+
     it('refuses plain ldap:// without StartTLS at start: passwords never travel in the clear', () => {
       assert.throws(
         () => readDirectorySettings(slapd.settings({ LDAP_URL: slapd.ldapUrl })),
