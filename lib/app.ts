@@ -1,53 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { buildWeb } from '../web/build.ts';
 import { CommunicatorStack } from './communicator-stack.ts';
+import { DeployConfigError, readDeployConfig } from './deploy-config.ts';
+import { FirewallStack } from './firewall-stack.ts';
+import { applyBestPracticeChecks } from './checks.ts';
 
 /**
- * Optional settings come from CDK context, for example
- * `npx cdk deploy -c ticketIdleSeconds=900 -c legacyUrl=https://legacy.example.com/`.
+ * The deployment comes from one configuration file (README, "Deploy to AWS"):
+ * `-c config=path/to/file.json`, else `deploy.config.json`, else the committed example (so
+ * `cdk synth` works on a fresh checkout; never deploy the example as it is).
  */
 const app = new App();
-
-function numberContext(name: string): number | undefined {
-  const value: unknown = app.node.tryGetContext(name);
-  return value === undefined ? undefined : Number(value);
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+const named: unknown = app.node.tryGetContext('config');
+const candidates =
+  named === undefined ? ['deploy.config.json', 'deploy.config.example.json'] : [String(named)];
+const configPath = candidates.map((path) => resolve(repositoryRoot, path)).find((path) => existsSync(path));
+if (!configPath) throw new Error(`no deployment configuration at ${candidates.join(' or ')}`);
+if (configPath.endsWith('deploy.config.example.json')) {
+  console.warn(
+    'Using deploy.config.example.json: copy it to deploy.config.json and fill in your own values.',
+  );
 }
 
-function stringContext(name: string): string | undefined {
-  const value: unknown = app.node.tryGetContext(name);
-  return value === undefined ? undefined : String(value);
+let deployment;
+try {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (err) {
+    throw new DeployConfigError(configPath, [`is not valid JSON: ${(err as Error).message}`]);
+  }
+  deployment = readDeployConfig(parsed, configPath);
+} catch (err) {
+  if (!(err instanceof DeployConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
 }
 
-const webAssetPath = stringContext('webAssetPath');
+const webAssetPath: unknown = app.node.tryGetContext('webAssetPath');
 // Without a prebuilt client, build the current one so `cdk synth` and `cdk deploy` need no extra step.
 if (webAssetPath === undefined) await buildWeb();
 
-/** `-c signInSettings='{"SSO_ISSUER":"https://…","SSO_CLIENT_ID":"…"}'` (JSON). */
-function jsonContext(name: string): Record<string, string> | undefined {
-  const value = stringContext(name);
-  return value === undefined ? undefined : (JSON.parse(value) as Record<string, string>);
-}
-
-const windowsSignIn = {
-  keytabSecretArn: stringContext('kerberosKeytabSecretArn'),
-  servicePrincipal: stringContext('kerberosServicePrincipal'),
-  realmDomains: stringContext('kerberosRealmDomains'),
-  ntlmDomain: stringContext('ntlmDomain'),
-};
-const internalWebAclId = stringContext('internalWebAclId');
-const externalWebAclId = stringContext('externalWebAclId');
-
-new CommunicatorStack(app, 'Communicator', {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  ticketLifetimeSeconds: numberContext('ticketLifetimeSeconds'),
-  ticketIdleSeconds: numberContext('ticketIdleSeconds'),
-  legacyUrl: stringContext('legacyUrl'),
-  signInSettings: jsonContext('signInSettings'),
-  webAssetPath,
-  windowsSignIn,
-  webAclIds: {
-    ...(internalWebAclId && { internal: internalWebAclId }),
-    ...(externalWebAclId && { external: externalWebAclId }),
-  },
+const account = deployment.account ?? process.env.CDK_DEFAULT_ACCOUNT;
+// CloudFront takes web ACLs from us-east-1 only, so the firewall is a stack of its own there.
+const firewall = new FirewallStack(app, 'CommunicatorFirewall', {
+  env: { account, region: 'us-east-1' },
+  internalNetworks: deployment.internalNetworks,
+  ...deployment.firewall,
+  description: 'Web communicator: WAF web ACLs of the two sites (CloudFront scope, us-east-1)',
+});
+const communicator = new CommunicatorStack(app, 'Communicator', {
+  env: { account, region: deployment.region },
+  crossRegionReferences: deployment.region !== 'us-east-1',
+  ...deployment.stack,
+  webAclArns: firewall.webAclArns,
+  ...(webAssetPath !== undefined && { webAssetPath: String(webAssetPath) }),
   description: 'Serverless web communicator: sign-in, tickets, presence and instant messaging',
 });
+communicator.addDependency(firewall);
+
+// cdk-nag (AWS Solutions rules) on every synthesis: an unreviewed finding is an error.
+applyBestPracticeChecks(app, [firewall, communicator]);

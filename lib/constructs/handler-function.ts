@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -25,6 +25,12 @@ export interface HandlerFunctionProps {
   readonly depsLockFilePath: string;
   readonly tables: DataTables<string>;
   readonly signingKey: ISecret;
+  /**
+   * The secret CloudFront sends in its origin-verify header; every handler reads it (at cold start)
+   * to refuse requests that did not come through CloudFront.
+   * @default - none: no origin check (as locally)
+   */
+  readonly originSecret?: ISecret;
   /**
    * What the function may reach; its environment always names every table and the key secret,
    * because the handlers read their whole configuration at cold start.
@@ -75,6 +81,18 @@ export class HandlerFunction extends Construct {
     super(scope, id);
     const access = props.access ?? { data: false, signingKey: false };
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    // Its own role, writing to its own log group only (not the managed basic-execution policy, which
+    // may write to any log group in the account).
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.module} handler`,
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     this.function = new NodejsFunction(this, 'Function', {
       description: `${props.module} handler`,
       entry: join(props.sourceDir, `${props.module}.ts`),
@@ -85,9 +103,12 @@ export class HandlerFunction extends Construct {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
+      role,
       environment: {
         ...props.tables.environment,
         SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn,
+        ...(props.originSecret && { ORIGIN_VERIFY_SECRET_ARN: props.originSecret.secretArn }),
+        POWERTOOLS_SERVICE_NAME: 'web-communicator',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.settings,
         ...props.secrets,
@@ -105,6 +126,7 @@ export class HandlerFunction extends Construct {
     });
     if (access.data) props.tables.grantReadWriteData(this.function);
     if (access.signingKey) props.signingKey.grantRead(this.function);
+    props.originSecret?.grantRead(this.function);
     for (const secretArn of Object.values(props.secrets ?? {})) {
       this.function.addToRolePolicy(
         new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),

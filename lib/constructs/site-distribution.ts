@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import type { IApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
   CachePolicy,
@@ -10,6 +11,7 @@ import {
   FunctionEventType,
   OriginProtocolPolicy,
   OriginRequestPolicy,
+  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
   type BehaviorOptions,
   type IFunction,
@@ -40,11 +42,29 @@ export interface SiteDistributionProps {
   /** The browser client, served under `/app/`. */
   readonly client: StaticClient;
   /**
-   * A WAF web ACL (in us-east-1) to put in front of the site, for example to admit only the
-   * organisation's networks to the internal site.
+   * The ARN of a WAF web ACL (scope CLOUDFRONT, so in us-east-1) to put in front of the site, for
+   * example to admit only the organisation's networks to the internal site.
    * @default - no web ACL: the site is reachable from anywhere
    */
-  readonly webAclId?: string;
+  readonly webAclArn?: string;
+  /**
+   * A header CloudFront adds to every request to the APIs, whose value only CloudFront and the
+   * handlers know (a Secrets Manager dynamic reference, never the value itself), so the handlers
+   * can refuse requests sent to the APIs' own addresses, around the web ACL.
+   */
+  readonly originVerify: { readonly headerName: string; readonly value: string };
+  /**
+   * Security headers for API answers, added where an answer has none of its own (the answers API
+   * Gateway makes itself: throttling, its own errors).
+   */
+  readonly apiResponseHeadersPolicy: IResponseHeadersPolicy;
+  /**
+   * The site's own host name and its certificate (ACM, us-east-1); viewers then need TLS 1.2.
+   * @default - CloudFront's own name and certificate (which allow TLS 1.0)
+   */
+  readonly customDomain?: { readonly domainName: string; readonly certificate: ICertificate };
+  /** Where CloudFront writes its access logs. */
+  readonly logBucket: IBucket;
 }
 
 /**
@@ -60,6 +80,7 @@ export class SiteDistribution extends Construct {
     const origin = (api: IApi) =>
       new HttpOrigin(`${api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`, {
         protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+        customHeaders: { [props.originVerify.headerName]: props.originVerify.value },
       });
     // Every viewer header (cookies, WebSocket upgrade headers) reaches API Gateway, except Host,
     // which must name the API for API Gateway to route the request.
@@ -82,6 +103,7 @@ export class SiteDistribution extends Construct {
       cachePolicy: CachePolicy.CACHING_DISABLED,
       originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      responseHeadersPolicy: props.apiResponseHeadersPolicy,
       functionAssociations: [{ function: forwardHost, eventType: FunctionEventType.VIEWER_REQUEST }],
     };
     const toHttpApi: BehaviorOptions = {
@@ -102,7 +124,15 @@ export class SiteDistribution extends Construct {
 
     this.distribution = new Distribution(this, 'Distribution', {
       comment: `Communicator ${props.site} site`,
-      ...(props.webAclId && { webAclId: props.webAclId }),
+      ...(props.webAclArn && { webAclId: props.webAclArn }),
+      ...(props.customDomain && {
+        domainNames: [props.customDomain.domainName],
+        certificate: props.customDomain.certificate,
+        minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+      }),
+      enableLogging: true,
+      logBucket: props.logBucket,
+      logFilePrefix: `cloudfront/${props.site}/`,
       defaultBehavior: toHttpApi,
       additionalBehaviors: {
         '/app': toClient,

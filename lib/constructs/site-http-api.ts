@@ -11,6 +11,9 @@ import {
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HandlerModule, HttpRoute as HttpRouteDefinition } from '../../functions/routes.ts';
 import { idOf } from './ids.ts';
@@ -26,6 +29,13 @@ export interface SiteHttpApiProps {
   readonly functionOf: (module: HandlerModule) => IFunction;
   /** The Lambda authorizer guarding routes with `auth: 'ticket'`. */
   readonly authorizer: IFunction;
+  /** Where the stage writes one access-log line per request (API Gateway's default JSON format). */
+  readonly accessLogs: ILogGroup;
+  /**
+   * Steady requests (or WebSocket messages) per second and burst the stage admits before answering 429.
+   * @default - the account's regional limits only
+   */
+  readonly throttle?: ThrottleSettings;
 }
 
 /**
@@ -47,6 +57,8 @@ export class SiteHttpApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       stageVariables: { site: props.site },
+      accessLogSettings: { destination: new LogGroupLogDestination(props.accessLogs) },
+      ...(props.throttle && { throttle: props.throttle }),
     });
 
     // Uncached with no identity source, so it runs on every request, with or without a cookie,

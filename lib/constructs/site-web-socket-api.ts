@@ -3,6 +3,9 @@ import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authoriz
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HandlerModule, WebSocketRoute } from '../../functions/routes.ts';
 import { idOf } from './ids.ts';
@@ -22,6 +25,13 @@ export interface SiteWebSocketApiProps {
    * @default 'ws'
    */
   readonly stageName?: string;
+  /** Where the stage writes one access-log line per request (API Gateway's default JSON format). */
+  readonly accessLogs: ILogGroup;
+  /**
+   * Steady requests (or WebSocket messages) per second and burst the stage admits before answering 429.
+   * @default - the account's regional limits only
+   */
+  readonly throttle?: ThrottleSettings;
 }
 
 /**
@@ -44,6 +54,8 @@ export class SiteWebSocketApi extends Construct {
       stageName: props.stageName ?? 'ws',
       autoDeploy: true,
       stageVariables: { site: props.site },
+      accessLogSettings: { destination: new LogGroupLogDestination(props.accessLogs) },
+      ...(props.throttle && { throttle: props.throttle }),
     });
 
     const authorizer = new WebSocketLambdaAuthorizer('TicketAuthorizer', props.connectAuthorizer, {

@@ -6,9 +6,10 @@ import {
   HeadersFrameOption,
   HeadersReferrerPolicy,
   ResponseHeadersPolicy,
+  type ResponseSecurityHeadersBehavior,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { hstsMaxAgeSeconds, pageSecurityHeaders } from '../../functions/http/security-headers.ts';
@@ -27,6 +28,11 @@ export interface WebAssetsProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Where the bucket's server access logs go.
+   * @default - no server access logs
+   */
+  readonly accessLogBucket?: IBucket;
 }
 
 // The local gateway serves `/app/` the same way (local/gateway/static-site.ts): a folder URL
@@ -49,6 +55,31 @@ const expressible = <T extends string>(kind: Record<string, T>, value: string): 
 };
 
 /**
+ * The product's security headers in CloudFront's vocabulary. `override`: replace what the origin
+ * sent (the static client, which sends none of its own), or only fill in what it left out (API
+ * answers, whose handlers set their own and whose API Gateway errors set none).
+ */
+export function securityHeadersBehavior(override: boolean): ResponseSecurityHeadersBehavior {
+  return {
+    contentSecurityPolicy: {
+      contentSecurityPolicy: pageSecurityHeaders['content-security-policy'],
+      override,
+    },
+    // CloudFront's only X-Content-Type-Options value is nosniff.
+    contentTypeOptions: { override },
+    frameOptions: {
+      frameOption: expressible(HeadersFrameOption, pageSecurityHeaders['x-frame-options']),
+      override,
+    },
+    referrerPolicy: {
+      referrerPolicy: expressible(HeadersReferrerPolicy, pageSecurityHeaders['referrer-policy']),
+      override,
+    },
+    strictTransportSecurity: { accessControlMaxAge: Duration.seconds(hstsMaxAgeSeconds), override },
+  };
+}
+
+/**
  * The browser client's static files and how they are served: a private, encrypted, TLS-only
  * bucket (readable only through CloudFront), the deployment that copies the built client into it
  * (removing stale files), the viewer-request function that resolves folder URLs to their
@@ -66,6 +97,10 @@ export class WebAssets extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       encryption: BucketEncryption.S3_MANAGED,
+      ...(props.accessLogBucket && {
+        serverAccessLogsBucket: props.accessLogBucket,
+        serverAccessLogsPrefix: 'web-assets/',
+      }),
     });
 
     const logGroup = new LogGroup(this, 'DeploymentLogs', {
@@ -99,23 +134,7 @@ export class WebAssets extends Construct {
     });
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'Headers', {
       comment: 'Security headers of the web client',
-      securityHeadersBehavior: {
-        contentSecurityPolicy: {
-          contentSecurityPolicy: pageSecurityHeaders['content-security-policy'],
-          override: true,
-        },
-        // CloudFront's only X-Content-Type-Options value is nosniff.
-        contentTypeOptions: { override: true },
-        frameOptions: {
-          frameOption: expressible(HeadersFrameOption, pageSecurityHeaders['x-frame-options']),
-          override: true,
-        },
-        referrerPolicy: {
-          referrerPolicy: expressible(HeadersReferrerPolicy, pageSecurityHeaders['referrer-policy']),
-          override: true,
-        },
-        strictTransportSecurity: { accessControlMaxAge: Duration.seconds(hstsMaxAgeSeconds), override: true },
-      },
+      securityHeadersBehavior: securityHeadersBehavior(true),
     });
   }
 }

@@ -18,7 +18,10 @@ import {
   webSocketRoutes,
   type HandlerModule,
 } from '../../functions/routes.ts';
+import { applyBestPracticeChecks } from '../../lib/checks.ts';
+import { reasons } from '../../lib/nag-suppressions.ts';
 import { CommunicatorStack } from '../../lib/communicator-stack.ts';
+import { FirewallStack, managedRuleGroups } from '../../lib/firewall-stack.ts';
 
 // One synthesis (it bundles every handler with esbuild) shared by every test below, with the same
 // feature flags `cdk synth` uses and a stand-in for the built web client. The built-in rule check
@@ -35,12 +38,36 @@ const app = new App({
   builtinCloudFormationValidation: false,
 });
 const keytabSecretArn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:communicator/keytab-AbCdEf';
+const firewall = new FirewallStack(app, 'CommunicatorFirewall', {
+  env: { account: '111111111111', region: 'us-east-1' },
+  internalNetworks: { ipv4: ['10.0.0.0/8'], ipv6: ['2001:db8::/32'] },
+  requestsPerFiveMinutes: 3000,
+  signInRequestsPerFiveMinutes: 300,
+});
 const stack = new CommunicatorStack(app, 'Communicator', {
   webAssetPath: webDist,
   env: { account: '111111111111', region: 'eu-west-1' },
+  crossRegionReferences: true,
+  webAclArns: firewall.webAclArns,
   windowsSignIn: { keytabSecretArn, realmDomains: 'CONTOSO.COM=CONTOSO', ntlmDomain: 'CONTOSO' },
+  alarmEmail: 'operations@example.com',
+  sites: {
+    internal: {
+      domainName: 'im.corp.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012',
+    },
+  },
 });
+const acknowledged = applyBestPracticeChecks(app, [firewall, stack]);
+// The whole app at once, as `cdk synth` does: validation plugins (cdk-nag) run here.
+let synthesisError: unknown;
+try {
+  app.synth();
+} catch (err) {
+  synthesisError = err;
+}
 const template = Template.fromStack(stack);
+const firewallTemplate = Template.fromStack(firewall);
 after(() => {
   rmSync(webDist, { recursive: true, force: true });
   rmSync(app.outdir, { recursive: true, force: true });
@@ -273,11 +300,11 @@ describe('tables', () => {
     }
   });
 
-  it('keeps users, contacts and Windows identities recoverable: point-in-time recovery, retained on delete', () => {
+  it('keeps users, contacts, Windows identities and two-factor enrolments recoverable: point-in-time recovery, retained on delete', () => {
     for (const key of Object.keys(tables)) {
       const id = logicalId(stack.node.findChild('Tables').node.findChild(key));
       const resource = template.toJSON().Resources[id] as Resource;
-      const durable = ['users', 'contacts', 'windowsIdentities'].includes(key);
+      const durable = ['users', 'contacts', 'windowsIdentities', 'twoFactor'].includes(key);
       assert.equal(resource.DeletionPolicy, durable ? 'Retain' : 'Delete', key);
       assert.deepEqual(
         resource.Properties.PointInTimeRecoverySpecification,
@@ -403,12 +430,28 @@ describe('least privilege', () => {
 
   it('lets only the handlers that read or write data reach the tables', () => {
     const nothing = ['http/healthz', 'http/not-found', 'http/home', 'http/forms-page'];
+    const originSecret = logicalId(stack.node.findChild('OriginVerifySecret'));
+    const signingKey = logicalId(stack.node.findChild('TicketSigningKey').node.findChild('Secret'));
     for (const module of allHandlerModules()) {
-      const actions = statementsOf(module).flatMap(actionsOf);
+      const statements = statementsOf(module);
+      const actions = statements.flatMap(actionsOf);
       const dataActions = actions.filter((action) => action.startsWith('dynamodb:'));
-      const readsKey = actions.includes('secretsmanager:GetSecretValue');
+      const readsKey = statements.some(
+        (statement) =>
+          actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(statement.Resource).includes(`"${signingKey}"`),
+      );
       if (nothing.includes(module)) {
-        assert.deepEqual(actions, [], module);
+        assert.deepEqual(dataActions, [], module);
+        assert.ok(!readsKey, module);
+        const secrets = statements.filter((statement) =>
+          actionsOf(statement).some((a) => a.startsWith('secretsmanager:')),
+        );
+        assert.deepEqual(
+          secrets.map((statement) => statement.Resource),
+          [{ Ref: originSecret }],
+          `${module} reads the origin-verify secret only`,
+        );
       } else {
         assert.ok(dataActions.includes('dynamodb:PutItem') && dataActions.includes('dynamodb:Query'), module);
         assert.ok(readsKey, module);
@@ -523,8 +566,8 @@ describe('CloudFront', () => {
   });
 
   it('serves the web client with folder URLs resolved to index.html and its security headers', () => {
-    const [functionId] = Object.keys(template.findResources('AWS::CloudFront::Function'));
-    const [headersId] = Object.keys(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    const functionId = logicalId(stack.node.findChild('WebAssets').node.findChild('DirectoryIndex'));
+    const headersId = logicalId(stack.node.findChild('WebAssets').node.findChild('Headers'));
     assert.ok(functionId && headersId);
     template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
       ResponseHeadersPolicyConfig: {
@@ -570,6 +613,325 @@ describe('CloudFront', () => {
       assert.ok(
         Object.values(outputs).some((output) => JSON.stringify(output.Value).includes(`"${distribution}"`)),
         site,
+      );
+    }
+  });
+});
+
+describe('origin protection', () => {
+  const originSecretId = () => logicalId(stack.node.findChild('OriginVerifySecret'));
+  const distributionConfig = (site: (typeof sites)[number]) =>
+    template.toJSON().Resources[logicalId(stack.distributions[site].distribution)].Properties
+      .DistributionConfig as {
+      Origins: {
+        DomainName: unknown;
+        OriginCustomHeaders?: { HeaderName: string; HeaderValue: unknown }[];
+      }[];
+      DefaultCacheBehavior: { ResponseHeadersPolicyId?: unknown };
+      CacheBehaviors: { PathPattern: string; ResponseHeadersPolicyId?: unknown }[];
+      WebACLId?: unknown;
+      Logging?: { Bucket: unknown; Prefix: string };
+      ViewerCertificate?: { AcmCertificateArn?: string; MinimumProtocolVersion?: string };
+      Aliases?: string[];
+    };
+
+  it('sends every API origin the origin-verify header as a Secrets Manager reference, never the value', () => {
+    for (const site of sites) {
+      const apiOrigins = distributionConfig(site).Origins.filter((origin) =>
+        JSON.stringify(origin.DomainName).includes('execute-api'),
+      );
+      assert.equal(apiOrigins.length, 2, `${site}: the HTTP and the WebSocket API`);
+      for (const origin of apiOrigins) {
+        const [header] = origin.OriginCustomHeaders ?? [];
+        assert.equal(header?.HeaderName, 'x-origin-verify');
+        const value = JSON.stringify(header?.HeaderValue);
+        assert.ok(value.includes('{{resolve:secretsmanager:') && value.includes(originSecretId()), value);
+      }
+    }
+  });
+
+  it('tells every handler where the origin secret is, so each refuses requests around CloudFront', () => {
+    for (const module of allHandlerModules()) {
+      const variables = template.toJSON().Resources[logicalId(functionOf(module))].Properties.Environment
+        .Variables as Record<string, unknown>;
+      assert.deepEqual(variables.ORIGIN_VERIFY_SECRET_ARN, { Ref: originSecretId() }, module);
+    }
+  });
+
+  it('adds security headers to API answers that lack them (API Gateway’s own), without overriding the handlers’', () => {
+    const apiHeaders = logicalId(stack.node.findChild('ApiHeaders'));
+    const policy = template.toJSON().Resources[apiHeaders].Properties.ResponseHeadersPolicyConfig
+      .SecurityHeadersConfig as Record<string, { Override: boolean }>;
+    for (const header of Object.values(policy)) assert.equal(header.Override, false);
+    assert.ok(policy.StrictTransportSecurity && policy.ContentSecurityPolicy && policy.FrameOptions);
+    for (const site of sites) {
+      const config = distributionConfig(site);
+      const apiBehaviors = [
+        config.DefaultCacheBehavior,
+        ...config.CacheBehaviors.filter((behavior) => !behavior.PathPattern.startsWith('/app')),
+      ];
+      for (const behavior of apiBehaviors)
+        assert.deepEqual(behavior.ResponseHeadersPolicyId, { Ref: apiHeaders });
+    }
+  });
+
+  it('writes CloudFront access logs per site, and uses the configured domain with TLS 1.2', () => {
+    for (const site of sites) {
+      const config = distributionConfig(site);
+      assert.equal(config.Logging?.Prefix, `cloudfront/${site}/`);
+    }
+    const internal = distributionConfig('internal');
+    assert.deepEqual(internal.Aliases, ['im.corp.example.com']);
+    assert.equal(internal.ViewerCertificate?.MinimumProtocolVersion, 'TLSv1.2_2021');
+    assert.equal(distributionConfig('external').Aliases, undefined);
+  });
+});
+
+describe('WAF', () => {
+  const acls = () =>
+    firewallTemplate.findResources('AWS::WAFv2::WebACL') as Record<
+      string,
+      { Properties: { Scope: string; DefaultAction: unknown; Rules: Record<string, never>[] } }
+    >;
+
+  it('creates one CloudFront-scope web ACL per site, in us-east-1, and puts each site behind its own', () => {
+    assert.equal(firewall.region, 'us-east-1');
+    assert.equal(Object.keys(acls()).length, sites.length);
+    for (const site of sites) {
+      const aclId = firewall.getLogicalId(firewall.webAcls[site]);
+      assert.equal(acls()[aclId]?.Properties.Scope, 'CLOUDFRONT');
+      const distribution = template.toJSON().Resources[logicalId(stack.distributions[site].distribution)];
+      const reference = JSON.stringify(distribution.Properties.DistributionConfig.WebACLId);
+      assert.ok(reference.includes('CommunicatorFirewall') && reference.includes('us-east-1'), reference);
+      assert.ok(reference.includes(aclId), `${site} uses its own web ACL`);
+    }
+  });
+
+  it('runs the AWS managed rule groups, a rate limit per address and a tighter one on sign-in, on both sites', () => {
+    for (const acl of Object.values(acls())) {
+      const rules = acl.Properties.Rules as unknown as {
+        Name: string;
+        Action?: unknown;
+        Statement: {
+          ManagedRuleGroupStatement?: { VendorName: string; Name: string };
+          RateBasedStatement?: { Limit: number; AggregateKeyType: string; ScopeDownStatement?: unknown };
+        };
+      }[];
+      const groups = rules.flatMap((rule) => rule.Statement.ManagedRuleGroupStatement ?? []);
+      assert.deepEqual(
+        groups.map((group) => group.Name),
+        [...managedRuleGroups],
+      );
+      const rates = rules.flatMap((rule) => rule.Statement.RateBasedStatement ?? []);
+      assert.deepEqual(rates.map((rate) => [rate.Limit, rate.AggregateKeyType]).sort(), [
+        [300, 'IP'],
+        [3000, 'IP'],
+      ]);
+      assert.ok(
+        JSON.stringify(rates.find((rate) => rate.Limit === 300)?.ScopeDownStatement).includes('/auth/'),
+      );
+      assert.deepEqual(acl.Properties.DefaultAction, { Allow: {} });
+    }
+  });
+
+  it('blocks the internal site to every address outside the internal networks, IPv4 and IPv6', () => {
+    const sets = firewallTemplate.findResources('AWS::WAFv2::IPSet') as Record<
+      string,
+      { Properties: { Addresses: string[]; IPAddressVersion: string; Scope: string } }
+    >;
+    assert.deepEqual(
+      Object.values(sets)
+        .map((set) => [set.Properties.IPAddressVersion, set.Properties.Addresses, set.Properties.Scope])
+        .sort(),
+      [
+        ['IPV4', ['10.0.0.0/8'], 'CLOUDFRONT'],
+        ['IPV6', ['2001:db8::/32'], 'CLOUDFRONT'],
+      ],
+    );
+    const internal = acls()[firewall.getLogicalId(firewall.webAcls.internal)]!;
+    const [first] = internal.Properties.Rules as unknown as {
+      Action: unknown;
+      Statement: { NotStatement?: unknown };
+    }[];
+    assert.deepEqual(first?.Action, { Block: {} });
+    const negated = JSON.stringify(first?.Statement.NotStatement);
+    for (const id of Object.keys(sets))
+      assert.ok(negated.includes(id), 'the block names every internal network set');
+    const external = acls()[firewall.getLogicalId(firewall.webAcls.external)]!;
+    assert.ok(!JSON.stringify(external.Properties.Rules).includes('IPSetReferenceStatement'));
+  });
+});
+
+describe('throttling and logs', () => {
+  it('throttles every API stage and writes its access log to a log group kept a month', () => {
+    const stages = Object.values(resources('AWS::ApiGatewayV2::Stage'));
+    assert.equal(stages.length, 2 * sites.length);
+    for (const stage of stages) {
+      const settings = stage.Properties.DefaultRouteSettings as {
+        ThrottlingRateLimit: number;
+        ThrottlingBurstLimit: number;
+      };
+      assert.equal(settings.ThrottlingRateLimit, 200);
+      assert.equal(settings.ThrottlingBurstLimit, 400);
+      const destination = (
+        stage.Properties.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': string[] } }
+      ).DestinationArn['Fn::GetAtt'][0]!;
+      assert.equal((template.toJSON().Resources[destination] as Resource).Properties.RetentionInDays, 30);
+    }
+  });
+
+  it('gives each function its own role that writes only to its own log group (no managed policies)', () => {
+    for (const module of allHandlerModules()) {
+      const fn = template.toJSON().Resources[logicalId(functionOf(module))].Properties;
+      const roleId = (fn.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+      assert.equal(
+        (template.toJSON().Resources[roleId] as Resource).Properties.ManagedPolicyArns,
+        undefined,
+        module,
+      );
+      const logs = statementsOf(module).filter((statement) =>
+        actionsOf(statement).some((a) => a.startsWith('logs:')),
+      );
+      assert.deepEqual(
+        logs.map((statement) => statement.Resource),
+        [{ 'Fn::GetAtt': [fn.LoggingConfig.LogGroup.Ref as string, 'Arn'] }],
+        module,
+      );
+    }
+  });
+});
+
+describe('monitoring', () => {
+  const body = () => {
+    const [dashboard] = Object.values(resources('AWS::CloudWatch::Dashboard'));
+    assert.ok(dashboard);
+    return JSON.stringify(stack.resolve(dashboard.Properties.DashboardBody));
+  };
+
+  it('builds a dashboard with the product’s figures, Lambda, API Gateway and DynamoDB', () => {
+    const text = body();
+    for (const figure of [
+      'SignIns',
+      'SignInFailures',
+      'ThrottledSignIns',
+      'AuthorizerDecisions',
+      'Connections',
+      'Disconnections',
+      'ImsDelivered',
+      'ImsFailed',
+      'PresenceFanOut',
+      'TicketRevocations',
+    ]) {
+      assert.ok(text.includes(figure), figure);
+    }
+    for (const metric of [
+      'AWS/Lambda',
+      'Errors',
+      'Duration',
+      'Throttles',
+      'AWS/ApiGateway',
+      '4xx',
+      '5xx',
+      'Latency',
+    ]) {
+      assert.ok(text.includes(metric), metric);
+    }
+    for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents', 'ConnectCount', 'MessageCount']) {
+      assert.ok(text.includes(metric), metric);
+    }
+  });
+
+  it('alarms on the 5xx rate of each site, sign-in failure spikes, authorizer and function errors and table throttling, all to the SNS topic', () => {
+    const topic = logicalId(stack.monitoring.topic);
+    const alarms = {
+      ...resources('AWS::CloudWatch::Alarm'),
+      ...resources('AWS::CloudWatch::CompositeAlarm'),
+    };
+    const notifying = Object.values(alarms).filter((alarm) =>
+      JSON.stringify(alarm.Properties.AlarmActions ?? []).includes(`"${topic}"`),
+    );
+    const described = notifying.map((alarm) => String(alarm.Properties.AlarmDescription));
+    for (const site of sites)
+      assert.ok(
+        described.some((d) => d.includes(`${site} site's API requests answered 5xx`)),
+        site,
+      );
+    assert.ok(described.some((d) => d.startsWith('Many refused sign-ins')));
+    assert.ok(described.some((d) => d.startsWith('A ticket authorizer is failing')));
+    assert.ok(described.some((d) => d.startsWith('A handler function is failing')));
+    assert.ok(described.some((d) => d.startsWith('DynamoDB is throttling')));
+
+    const failures = Object.values(resources('AWS::CloudWatch::Alarm', { MetricName: 'SignInFailures' }));
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]!.Properties.Namespace, 'WebCommunicator');
+    assert.deepEqual(failures[0]!.Properties.Dimensions, [{ Name: 'service', Value: 'web-communicator' }]);
+    const errorAlarms = Object.values(resources('AWS::CloudWatch::Alarm', { MetricName: 'Errors' }));
+    assert.equal(errorAlarms.length, allHandlerModules().length, 'one error alarm per function');
+    const composite = Object.values(resources('AWS::CloudWatch::CompositeAlarm'));
+    const authorizerRule = composite.find((alarm) =>
+      String(alarm.Properties.AlarmDescription).startsWith('A ticket authorizer'),
+    );
+    assert.equal(JSON.stringify(authorizerRule?.Properties.AlarmRule).match(/ALARM\(/g)?.length, 2);
+  });
+
+  it('sends alarms to an encrypted topic with the configured e-mail subscription', () => {
+    const topic = Object.values(resources('AWS::SNS::Topic'))[0]!;
+    assert.ok(topic.Properties.KmsMasterKeyId);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'operations@example.com',
+      TopicArn: { Ref: logicalId(stack.monitoring.topic) },
+    });
+  });
+});
+
+describe('best practice (cdk-nag, AWS Solutions)', () => {
+  it('synthesizes with no unacknowledged finding, each acknowledgement carrying a reason', () => {
+    const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: {
+        pluginName: string;
+        violations: {
+          ruleName: string;
+          violatingResources: { resourceLogicalId: string; templatePath: string }[];
+        }[];
+      }[];
+    };
+    const open = report.pluginReports.flatMap((plugin) =>
+      plugin.violations.map((violation) => ({
+        rule: violation.ruleName,
+        resources: violation.violatingResources.map((r) => `${r.templatePath}:${r.resourceLogicalId}`),
+      })),
+    );
+    assert.deepEqual(open, [], JSON.stringify(open, null, 1));
+    assert.equal(synthesisError, undefined, String(synthesisError));
+  });
+
+  it('acknowledges only reviewed kinds of finding, each with its written reason', () => {
+    const reviewed = new Set<string>(Object.values(reasons));
+    for (const { id, path, reason } of acknowledged) {
+      assert.ok(reviewed.has(reason) && reason.length > 60, `${id} at ${path}`);
+    }
+    const rules = new Set(acknowledged.map(({ id }) => id.replace(/\[.*$/, '')));
+    assert.deepEqual([...rules].sort(), [
+      'AwsSolutions-APIG4',
+      'AwsSolutions-CFR1',
+      'AwsSolutions-CFR4',
+      'AwsSolutions-DDB3',
+      'AwsSolutions-IAM4',
+      'AwsSolutions-IAM5',
+      'AwsSolutions-L1',
+      'AwsSolutions-SMG4',
+    ]);
+    // The site with its own domain requires TLS 1.2, so only the other is acknowledged.
+    assert.deepEqual(
+      acknowledged.filter(({ id }) => id === 'AwsSolutions-CFR4').map(({ path }) => path),
+      ['Communicator/ExternalSite/Distribution/Resource'],
+    );
+    // Wildcards only on table indexes, the APIs' @connections and CDK's own deployment function.
+    for (const { id, reason } of acknowledged.filter(({ id }) => id.startsWith('AwsSolutions-IAM5'))) {
+      assert.ok(
+        [reasons.tableIndexes, reasons.connections, reasons.cdkProviderRole].includes(reason as never),
+        id,
       );
     }
   });
