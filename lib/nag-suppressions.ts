@@ -38,7 +38,7 @@ export const reasons = {
   signingKeyRotation:
     'The ticket signing key is rotated by the documented staged procedure (README, "Rotating the ticket signing key": AWSPENDING, then AWSCURRENT, with AWSPREVIOUS still accepted until its tickets expire), so nobody is signed out. A Secrets Manager rotation function running that procedure on a schedule is possible later.',
   originSecretRotation:
-    'The origin-verify value is read by CloudFront at deployment (a dynamic reference) and by the handlers at cold start; rotating it on a schedule would refuse requests until the next deployment. It is replaced by redeploying after `put-secret-value` (README, "Deploy to AWS").',
+    'The origin-verify value is resolved by CloudFormation when it deploys the distributions and read by the handlers at cold start; a scheduled rotation would leave CloudFront and the handlers disagreeing until both were redeployed. It never leaves AWS (no template, log or client sees it).',
 } as const;
 
 /** A resolved CloudFormation value as cdk-nag names it in a finding (`<Logical.Arn>`, joins flattened). */
