@@ -32,9 +32,19 @@ const frank = {
   windowsDisabled: true,
 };
 
+/** Locked in the directory itself (password policy), as an AD lockout would. */
+const grace = {
+  ...testPeople.alice,
+  username: 'grace',
+  password: 'grace-directory-pass',
+  sipUri: 'sip:grace@contoso.com',
+  displayName: 'Grace Gill',
+  locked: true,
+};
+
 if (available === true) {
   before(async () => {
-    slapd = await startSlapd([...allTestPeople, frank]);
+    slapd = await startSlapd([...allTestPeople, frank, grace]);
     rt = await startTestRuntime({
       handlerSettings: {
         ...slapd.settings({ LDAP_POLICY_CACHE_SECONDS: String(cacheSeconds) }),
@@ -60,6 +70,12 @@ if (available === true) {
 
     it('treats an account disabled in Windows (userAccountControl ACCOUNTDISABLE) as unknown: 401', async () => {
       const response = await signIn(frank.username, frank.password);
+      assert.equal(response.status, 401);
+      assert.equal(((await response.json()) as { error: string }).error, 'invalid_credentials');
+    });
+
+    it('refuses an account locked in the directory with the right password: 401, like a wrong one', async () => {
+      const response = await signIn(grace.username, grace.password);
       assert.equal(response.status, 401);
       assert.equal(((await response.json()) as { error: string }).error, 'invalid_credentials');
     });

@@ -58,9 +58,14 @@ const peopleDn = `ou=people,${slapdBaseDn}`;
 const serviceDn = `cn=communicator,ou=services,${slapdBaseDn}`;
 const rootDn = `cn=admin,${slapdBaseDn}`;
 
-/** A person as the directory holds them; `windowsDisabled` sets userAccountControl's ACCOUNTDISABLE bit. */
+/**
+ * A person as the directory holds them; `windowsDisabled` sets userAccountControl's ACCOUNTDISABLE
+ * bit, `locked` locks the account in the directory (password policy `pwdAccountLockedTime`, as an
+ * administrator or a lockout would).
+ */
 export interface SlapdPerson extends TestPerson {
   readonly windowsDisabled?: boolean;
+  readonly locked?: boolean;
 }
 
 export interface Slapd {
@@ -156,6 +161,8 @@ function personLdif(p: SlapdPerson): string {
     `msRTCSIP-OptionFlags: ${p.enhancedPresence ? 257 : 1}`,
     `msRTCSIP-InternetAccessEnabled: ${p.remoteAccess ? 'TRUE' : 'FALSE'}`,
     `userAccountControl: ${p.windowsDisabled ? 514 : 512}`,
+    // 000001010000Z: locked until an administrator unlocks it (draft-behera-ldap-password-policy).
+    ...(p.locked ? ['pwdAccountLockedTime: 000001010000Z'] : []),
     '',
   ].join('\n');
 }
@@ -208,6 +215,7 @@ pidfile ${join(dir, 'slapd.pid')}
 argsfile ${join(dir, 'slapd.args')}
 modulepath /usr/lib/ldap
 moduleload back_mdb
+moduleload ppolicy
 TLSCACertificateFile ${caFile}
 TLSCertificateFile ${join(dir, 'server.pem')}
 TLSCertificateKeyFile ${join(dir, 'server.key')}
@@ -219,6 +227,8 @@ rootdn "${rootDn}"
 rootpw ${rootPassword}
 directory ${join(dir, 'db')}
 index objectClass eq
+overlay ppolicy
+ppolicy_default "cn=default,ou=policies,${slapdBaseDn}"
 access to attrs=userPassword
   by anonymous auth
   by * none
@@ -232,6 +242,8 @@ access to *
     `dn: ${slapdBaseDn}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example\n`,
     `dn: ${peopleDn}\nobjectClass: organizationalUnit\nou: people\n`,
     `dn: ou=services,${slapdBaseDn}\nobjectClass: organizationalUnit\nou: services\n`,
+    `dn: ou=policies,${slapdBaseDn}\nobjectClass: organizationalUnit\nou: policies\n`,
+    `dn: cn=default,ou=policies,${slapdBaseDn}\nobjectClass: pwdPolicy\nobjectClass: device\ncn: default\npwdAttribute: userPassword\npwdLockout: TRUE\n`,
     `dn: ${serviceDn}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: communicator\nuserPassword: ${ssha(servicePassword)}\n`,
     ...people.map(personLdif),
   ].join('\n');

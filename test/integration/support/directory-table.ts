@@ -172,6 +172,19 @@ export function describeDirectoryProvider(provider: ProviderUnderTest): void {
       }
     });
 
+    it('locks an account after repeated failures: then even the right password gets 429', async () => {
+      const rt = provider.runtime();
+      let status = 0;
+      for (let i = 0; i < 10 && status !== 429; i++) {
+        ({ status } = await attempt(rt, { ...carol, password: `wrong-${i}`, site: 'internal' }));
+      }
+      assert.equal(status, 429);
+      const locked = await attempt(rt, { ...carol, site: 'internal' });
+      assert.equal(locked.status, 429);
+      assert.equal(locked.body.error, 'too_many_attempts');
+      assert.ok(locked.response.headers.get('retry-after'));
+    });
+
     it('refuses an empty password without asking the directory to bind (never an anonymous sign-in)', async () => {
       const { status, body } = await attempt(provider.runtime(), {
         ...alice,
