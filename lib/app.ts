@@ -61,7 +61,7 @@ const communicator = new CommunicatorStack(app, 'Communicator', {
   ...(webAssetPath !== undefined && { webAssetPath: String(webAssetPath) }),
   description: 'Serverless web communicator: sign-in, tickets, presence and instant messaging',
 });
-communicator.addDependency(firewall);
+communicator.addStackDependency(firewall);
 
 // cdk-nag (AWS Solutions rules) on every synthesis: an unreviewed finding is an error.
 applyBestPracticeChecks(app, [firewall, communicator]);

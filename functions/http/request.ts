@@ -21,12 +21,16 @@ export function isSecureTransport(event: APIGatewayProxyEventV2): boolean {
   return event.headers['x-forwarded-proto'] === 'https' || isLoopback(event.requestContext.http.sourceIp);
 }
 
+/** The header the site's CloudFront function sets to the viewer's address (overwriting any sent). */
+export const viewerAddressHeader = 'x-viewer-address';
+
 /**
  * The address of the person signing in, for per-address sign-in regulation and the audit trail.
  * Behind CloudFront, API Gateway sees an edge server's address, so the viewer's comes from the
- * `CloudFront-Viewer-Address` header (`ip:port`) that CloudFront sets itself; it is believed only
- * where the origin check is on, so that every request reaching a handler came through CloudFront
- * (the adapter refuses the rest). Locally the gateway already resolved trusted proxies.
+ * `X-Viewer-Address` header the site's viewer-request function sets from `event.viewer.ip`
+ * (replacing whatever the viewer sent); it is believed only where the origin check is on, so that
+ * every request reaching a handler came through CloudFront (the adapter refuses the rest). Locally
+ * the gateway already resolved trusted proxies.
  */
 export function clientAddressOf(
   event: Pick<APIGatewayProxyEventV2, 'headers' | 'requestContext'>,
@@ -34,9 +38,7 @@ export function clientAddressOf(
 ): string {
   const sourceIp = event.requestContext.http.sourceIp;
   if (!isBehindVerifiedOrigin(env)) return sourceIp;
-  const viewer = event.headers['cloudfront-viewer-address'];
-  const separator = viewer?.lastIndexOf(':') ?? -1;
-  const address = viewer && separator > 0 ? viewer.slice(0, separator) : undefined;
+  const address = event.headers[viewerAddressHeader]?.trim();
   return address && isIP(address) ? address : sourceIp;
 }
 

@@ -20,6 +20,7 @@ import {
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { viewerAddressHeader } from '../../functions/http/request.ts';
 
 /** Where the browser client's files are and how they are served. */
 export interface StaticClient {
@@ -85,15 +86,19 @@ export class SiteDistribution extends Construct {
     // Every viewer header (cookies, WebSocket upgrade headers) reaches API Gateway, except Host,
     // which must name the API for API Gateway to route the request.
     // Host itself cannot go through, so the site's own host travels as X-Forwarded-Host: the
-    // handlers compare it with Origin to refuse cross-site WebSocket upgrades.
+    // handlers compare it with Origin to refuse cross-site WebSocket upgrades. The viewer's address
+    // travels as X-Viewer-Address (API Gateway sees CloudFront's), for per-address sign-in
+    // regulation; both are set here, replacing anything the viewer sent. (The managed policy that
+    // forwards all viewer headers but Host does not forward CloudFront-Viewer-Address.)
     const forwardHost = new CloudFrontFunction(this, 'ForwardHost', {
-      comment: `Communicator ${props.site}: pass the site host to the API as X-Forwarded-Host`,
+      comment: `Communicator ${props.site}: pass the site host and the viewer address to the API`,
       runtime: FunctionRuntime.JS_2_0,
       code: FunctionCode.fromInline(
         [
           'function handler(event) {',
           '  var request = event.request;',
           "  request.headers['x-forwarded-host'] = { value: request.headers.host.value };",
+          `  request.headers['${viewerAddressHeader}'] = { value: event.viewer.ip };`,
           '  return request;',
           '}',
         ].join('\n'),

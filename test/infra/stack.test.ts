@@ -542,9 +542,15 @@ describe('CloudFront', () => {
     }
   });
 
-  it('tells the API each site’s own host (X-Forwarded-Host) on every API and WebSocket behaviour', () => {
+  it('tells the API each site’s own host (X-Forwarded-Host) and the viewer’s address (X-Viewer-Address) on every API and WebSocket behaviour', () => {
     const forwarders = Object.entries(resources('AWS::CloudFront::Function'))
-      .filter(([, fn]) => String(fn.Properties.FunctionCode).includes("headers['x-forwarded-host']"))
+      .filter(
+        ([, fn]) =>
+          String(fn.Properties.FunctionCode).includes("headers['x-forwarded-host']") &&
+          String(fn.Properties.FunctionCode).includes(
+            "headers['x-viewer-address'] = { value: event.viewer.ip }",
+          ),
+      )
       .map(([id]) => id);
     assert.ok(forwarders.length > 0);
     for (const site of sites) {

@@ -116,27 +116,21 @@ void describe('origin verification', () => {
     assert.doesNotThrow(() => checkOrigin({}, undefined), 'no secret configured: the local runtime');
   });
 
-  void test('takes the viewer address from CloudFront-Viewer-Address behind CloudFront, IPv4 and IPv6', () => {
+  void test('takes the viewer address the CloudFront function sets, behind CloudFront, IPv4 and IPv6', () => {
     assert.equal(
-      clientAddressOf(event({ 'cloudfront-viewer-address': '198.51.100.10:46532' }), behindCloudFront),
+      clientAddressOf(event({ 'x-viewer-address': '198.51.100.10' }), behindCloudFront),
       '198.51.100.10',
     );
     assert.equal(
-      clientAddressOf(
-        event({ 'cloudfront-viewer-address': '2001:db8::8a2e:370:7334:443' }),
-        behindCloudFront,
-      ),
+      clientAddressOf(event({ 'x-viewer-address': '2001:db8::8a2e:370:7334' }), behindCloudFront),
       '2001:db8::8a2e:370:7334',
     );
   });
 
   void test('keeps the connecting address where no origin is verified, or the header is not an address', () => {
+    assert.equal(clientAddressOf(event({ 'x-viewer-address': '198.51.100.10' }), {}), '130.176.1.1');
     assert.equal(
-      clientAddressOf(event({ 'cloudfront-viewer-address': '198.51.100.10:1' }), {}),
-      '130.176.1.1',
-    );
-    assert.equal(
-      clientAddressOf(event({ 'cloudfront-viewer-address': 'nonsense' }), behindCloudFront),
+      clientAddressOf(event({ 'x-viewer-address': '198.51.100.10:443' }), behindCloudFront),
       '130.176.1.1',
     );
     assert.equal(clientAddressOf(event({}), behindCloudFront), '130.176.1.1');
