@@ -5,16 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { allHandlerModules } from '../functions/routes.ts';
+import { lambdaAliases, requireBanner } from '../lib/lambda-bundling.ts';
 import type { BenchPlan } from './support/context.ts';
 import { perRunFigure, round, type Figure } from './support/figures.ts';
 
 const functionsDir = fileURLToPath(new URL('../functions/', import.meta.url));
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 const loadTimeoutMs = 30_000;
-
-// The same bundling as lib/constructs/handler-function.ts (NodejsFunction: ESM for Node.js 22, minified,
-// the AWS SDK bundled, `require` given to CommonJS dependencies by a banner).
-const requireBanner =
-  "import { createRequire as __bannerCreateRequire } from 'node:module'; const require = __bannerCreateRequire(import.meta.url);";
 
 /** The three packages that weigh most in a bundle, in KB. */
 function heaviest(output: Metafile['outputs'][string]): Record<string, number> {
@@ -56,7 +53,7 @@ function loadOnce(file: string): Promise<number> {
 
 /**
  * Lambda cost proxies per handler module: the minified bundle's size (bundled as the stack bundles
- * it), and its cold module-load time, the median over several fresh `node` processes importing it.
+ * it, lib/lambda-bundling.ts), and its cold module-load time, the median over several fresh `node` processes importing it.
  */
 export async function lambdaBundleFigures(plan: BenchPlan['bundles']): Promise<Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'cwa-bench-bundles-'));
@@ -75,10 +72,18 @@ export async function lambdaBundleFigures(plan: BenchPlan['bundles']): Promise<F
       target: 'node22',
       mainFields: ['module', 'main'],
       banner: { js: requireBanner },
+      alias: { ...lambdaAliases },
+      absWorkingDir: repositoryRoot,
       metafile: true,
       logLevel: 'silent',
     });
-    const settings = { minify: true, format: 'esm', target: 'node22', awsSdk: 'bundled' };
+    const settings = {
+      minify: true,
+      format: 'esm',
+      target: 'node22',
+      awsSdk: 'bundled',
+      credentials: 'environment only',
+    };
     const outputs = Object.values(metafile.outputs);
     for (const module of modules) {
       const output = outputs.find((o) => o.entryPoint?.endsWith(`functions/${module}.ts`));

@@ -1,0 +1,26 @@
+/**
+ * How every handler is bundled for Lambda, shared by the stack (NodejsFunction) and the benchmark
+ * that measures the bundles: ESM for Node.js 22, minified, the AWS SDK included at the lock file's
+ * tested versions.
+ */
+
+/**
+ * Lets CommonJS dependencies call `require` inside the ESM bundle. The alias keeps the banner's names
+ * clear of anything esbuild emits at the top level.
+ */
+export const requireBanner =
+  "import { createRequire as __bannerCreateRequire } from 'node:module'; const require = __bannerCreateRequire(import.meta.url);";
+
+/**
+ * Modules replaced in the Lambda bundles, and by what: paths relative to the repository root, the
+ * working directory esbuild runs in.
+ */
+export const lambdaAliases: Readonly<Record<string, string>> = {
+  // Lambda's credentials are always in the environment (see functions/lambda-credentials.ts).
+  '@aws-sdk/credential-provider-node': './functions/lambda-credentials.ts',
+};
+
+/** The aliases as esbuild command-line arguments (how NodejsFunction passes extra options). */
+export const lambdaAliasArgs: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(lambdaAliases).map(([module, replacement]) => [`--alias:${module}`, replacement]),
+);

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, describe, it } from 'node:test';
+import { build } from 'esbuild';
+import { lambdaAliases, requireBanner } from '../../lib/lambda-bundling.ts';
+
+const run = promisify(execFile);
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+/** A DynamoDB client bundled as the stack bundles handlers; prints the credentials it resolves. */
+async function bundleClient() {
+  const dir = await mkdtemp(join(tmpdir(), 'cwa-lambda-bundle-'));
+  dirs.push(dir);
+  const outfile = join(dir, 'index.mjs');
+  const { metafile } = await build({
+    stdin: {
+      contents: `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+        const credentials = await new DynamoDBClient({ region: 'eu-west-1' }).config.credentials();
+        process.stdout.write(JSON.stringify(credentials));`,
+      resolveDir: repositoryRoot,
+      loader: 'ts',
+    },
+    outfile,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    banner: { js: requireBanner },
+    alias: { ...lambdaAliases },
+    absWorkingDir: repositoryRoot,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return { outfile, inputs: Object.keys(metafile.inputs) };
+}
+
+describe('the Lambda bundles', () => {
+  it("take the function role's credentials from the environment, as Lambda provides them", async () => {
+    const { outfile } = await bundleClient();
+
+    const { stdout } = await run(process.execPath, [outfile], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret-example',
+        AWS_SESSION_TOKEN: 'session-example',
+      },
+    });
+
+    const credentials = JSON.parse(stdout) as Record<string, unknown>;
+    assert.equal(credentials.accessKeyId, 'AKIDEXAMPLE');
+    assert.equal(credentials.secretAccessKey, 'secret-example');
+    assert.equal(credentials.sessionToken, 'session-example');
+  });
+
+  it("leave out the default chain's other sources and the STS and SSO clients they carry", async () => {
+    const { inputs } = await bundleClient();
+
+    const packages = new Set(inputs.map((input) => /node_modules\/(@[^/]+\/[^/]+)/.exec(input)?.[1]));
+    for (const unused of [
+      '@aws-sdk/credential-provider-node',
+      '@aws-sdk/credential-provider-sso',
+      '@aws-sdk/credential-provider-ini',
+      '@aws-sdk/nested-clients',
+    ]) {
+      assert.equal(packages.has(unused), false, `${unused} is bundled`);
+    }
+    assert.equal(packages.has('@aws-sdk/credential-provider-env'), true);
+  });
+
+  it('fail clearly when the environment holds no credentials', async () => {
+    const { outfile } = await bundleClient();
+
+    await assert.rejects(
+      run(process.execPath, [outfile], { env: { PATH: process.env.PATH } }),
+      /Unable to find environment variable credentials/,
+    );
+  });
+});
