@@ -258,6 +258,7 @@ export class CommunicatorStack extends Stack {
         connectAuthorizer: functionOf(authorizers.webSocket),
         stageName: webSocketPath.replace(/^\//, ''),
         accessLogs: accessLogsOf(`${siteId}WebSocket`),
+        requiredHeaders: [originVerifyHeader],
         throttle,
       });
       const webAclArn = props.webAclArns?.[site];

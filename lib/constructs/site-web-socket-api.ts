@@ -25,6 +25,12 @@ export interface SiteWebSocketApiProps {
    * @default 'ws'
    */
   readonly stageName?: string;
+  /**
+   * Further headers `$connect` must carry before API Gateway even runs the authorizer (such as the
+   * origin-verify header CloudFront adds), so direct calls cost no Lambda invocation.
+   * @default - the Cookie header only
+   */
+  readonly requiredHeaders?: readonly string[];
   /** Where the stage writes one access-log line per request (API Gateway's default JSON format). */
   readonly accessLogs: ILogGroup;
   /**
@@ -59,7 +65,10 @@ export class SiteWebSocketApi extends Construct {
     });
 
     const authorizer = new WebSocketLambdaAuthorizer('TicketAuthorizer', props.connectAuthorizer, {
-      identitySource: ['route.request.header.Cookie'],
+      identitySource: [
+        'route.request.header.Cookie',
+        ...(props.requiredHeaders ?? []).map((name) => `route.request.header.${name}`),
+      ],
     });
     const integrations = new Map<HandlerModule, WebSocketLambdaIntegration>();
     for (const route of props.routes) {

@@ -228,13 +228,17 @@ describe('WebSocket APIs', () => {
     });
   }
 
-  it('authorizes $connect with the WebSocket authorizer, from the Cookie header', () => {
+  it('authorizes $connect with the WebSocket authorizer, from the Cookie and origin-verify headers', () => {
     const found = Object.values(
       resources('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST' }),
     ).filter((authorizer) => authorizer.Properties.AuthorizerPayloadFormatVersion === undefined);
     assert.equal(found.length, sites.length);
     for (const authorizer of found) {
-      assert.deepEqual(authorizer.Properties.IdentitySource, ['route.request.header.Cookie']);
+      // Without either header API Gateway refuses before running the authorizer.
+      assert.deepEqual(authorizer.Properties.IdentitySource, [
+        'route.request.header.Cookie',
+        'route.request.header.x-origin-verify',
+      ]);
       assert.ok(
         JSON.stringify(authorizer.Properties.AuthorizerUri).includes(
           logicalId(functionOf(authorizers.webSocket)),
