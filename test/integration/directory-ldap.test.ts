@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../functions/core/clock.ts';
 import { isAppError } from '../../functions/core/errors.ts';
@@ -155,6 +156,30 @@ if (available === true) {
       assert.deepEqual(await directory.search('bob', 20), [
         { sipUri: bob.sipUri, displayName: bob.displayName },
       ]);
+    });
+
+    it('gives up on a directory that accepts connections and never answers: directory_unavailable in time', async () => {
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as AddressInfo;
+      try {
+        for (const overrides of [
+          { LDAP_URL: `ldaps://127.0.0.1:${port}` },
+          { LDAP_URL: `ldap://127.0.0.1:${port}`, LDAP_STARTTLS: 'true' },
+        ]) {
+          const directory = directoryWith({ ...overrides, LDAP_TIMEOUT_MS: '300' });
+          const started = performance.now();
+          await assert.rejects(
+            directory.authenticate(testDomain, 'alice', 'alice-directory-pass'),
+            (err) => isAppError(err) && err.code === 'directory_unavailable',
+          );
+          assert.ok(performance.now() - started < 2000, `${overrides.LDAP_URL} gave up in time`);
+        }
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
     });
 
     it('refuses plain ldap:// without StartTLS at start: passwords never travel in the clear', () => {

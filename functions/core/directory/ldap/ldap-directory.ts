@@ -200,35 +200,43 @@ export class LdapDirectoryStore implements DirectoryStore {
 
   /** Whether `password` is this entry's: a simple bind as the user, on its own connection. */
   private async bindsAs(dn: string, password: string): Promise<boolean> {
-    const client = await this.connect('bind as user');
     try {
-      await client.bind(dn, password);
-      return true;
+      return await this.withConnection(async (client) => {
+        try {
+          await client.bind(dn, password);
+          return true;
+        } catch (err) {
+          // Wrong password, unknown name, and (on AD) a locked or disabled account all answer 49.
+          if (err instanceof InvalidCredentialsError) return false;
+          throw err;
+        }
+      });
     } catch (err) {
-      // Wrong password, unknown name, and (on AD) a locked or disabled account all answer 49.
-      if (err instanceof InvalidCredentialsError) return false;
       logFailure('bind as user', err);
       throw unavailable();
-    } finally {
-      await client.unbind().catch(() => undefined);
     }
   }
 
   /** Runs `operation` on a connection bound as the service account; any failure is `directory_unavailable`. */
   private async asService<T>(name: string, operation: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.connect(name);
     try {
-      await client.bind(this.options.bindDn, await this.options.bindPassword());
-      return await operation(client);
+      return await this.withConnection(async (client) => {
+        await client.bind(this.options.bindDn, await this.options.bindPassword());
+        return operation(client);
+      });
     } catch (err) {
       logFailure(name, err);
       throw unavailable();
-    } finally {
-      await client.unbind().catch(() => undefined);
     }
   }
 
-  private async connect(name: string): Promise<Client> {
+  /**
+   * One conversation on a connection of its own (TLS from the start, or upgraded with StartTLS).
+   * ldapts times out connecting and each operation; the whole conversation, TLS handshakes included,
+   * must also end within twice the timeout, so a server that accepts and then stalls cannot hang a
+   * sign-in.
+   */
+  private async withConnection<T>(work: (client: Client) => Promise<T>): Promise<T> {
     const { url, timeoutMs, caPem, startTls } = this.options;
     const tlsOptions = {
       ...(caPem ? { ca: caPem } : {}),
@@ -242,16 +250,29 @@ export class LdapDirectoryStore implements DirectoryStore {
       connectTimeout: timeoutMs,
       ...(startTls ? {} : { tlsOptions }),
     });
-    if (!startTls) return client;
-    // The upgraded socket checks the certificate against the URL's host, as ldaps:// does.
-    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+    const conversation = async (): Promise<T> => {
+      if (startTls) {
+        // The upgraded socket checks the certificate against the URL's host, as ldaps:// does.
+        const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+        await client.startTLS({ ...tlsOptions, host, ...(isIP(host) ? {} : { servername: host }) });
+      }
+      return work(client);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    let stalled = false;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        stalled = true;
+        reject(new Error(`no answer within ${2 * timeoutMs} ms`));
+      }, 2 * timeoutMs);
+    });
     try {
-      await client.startTLS({ ...tlsOptions, host, ...(isIP(host) ? {} : { servername: host }) });
-      return client;
-    } catch (err) {
-      logFailure(`${name}: StartTLS`, err);
-      await client.unbind().catch(() => undefined);
-      throw unavailable();
+      return await Promise.race([conversation(), deadline]);
+    } finally {
+      clearTimeout(timer);
+      // A stalled server may not answer the unbind either: then the socket is just dropped.
+      const closed = client.unbind().catch(() => undefined);
+      if (!stalled) await closed;
     }
   }
 }
