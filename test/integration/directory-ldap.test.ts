@@ -164,10 +164,11 @@ if (available === true) {
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const { port } = silent.address() as AddressInfo;
       try {
-        for (const overrides of [
+        const variants: Record<string, string>[] = [
           { LDAP_URL: `ldaps://127.0.0.1:${port}` },
           { LDAP_URL: `ldap://127.0.0.1:${port}`, LDAP_STARTTLS: 'true' },
-        ]) {
+        ];
+        for (const overrides of variants) {
           const directory = directoryWith({ ...overrides, LDAP_TIMEOUT_MS: '300' });
           const started = performance.now();
           await assert.rejects(
