@@ -11,7 +11,7 @@ import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { buildWeb } from '../../web/build.ts';
 import { demo, type DemoUser } from '../integration/support/client.ts';
 import { startTestRuntime, type TestRuntime } from '../integration/support/runtime.ts';
-import { accessibilityViolations, browserAvailable, launchChromium } from './support.ts';
+import { accessibilityViolations, browserAvailable, launchChromium, signInWithForms } from './support.ts';
 
 const available = browserAvailable();
 const artifacts = 'test-artifacts';
@@ -40,23 +40,11 @@ interface SignInOptions {
 }
 
 async function signInAs(user: DemoUser, options: SignInOptions = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 680 }, ...options.context });
-  contexts.push(context);
-  if (options.clock) await context.clock.install();
-  if (options.settings) {
-    await context.addInitScript(
-      (settings) => localStorage.setItem('cwa.settings', JSON.stringify(settings)),
-      options.settings,
-    );
-  }
-  const page = await context.newPage();
-  await page.goto(`${rt.internal}/auth/forms`);
-  await page.fill('input[name=domain]', demo.domain);
-  await page.fill('input[name=username]', user.username);
-  await page.fill('input[name=password]', user.password);
-  await Promise.all([page.waitForURL(`${rt.internal}/app/`), page.click('button[type=submit]')]);
-  await page.waitForSelector('body[data-connection="open"]');
-  await page.locator('#contacts li[data-sip-uri]').first().waitFor();
+  const page = await signInWithForms(browser, rt.internal, user, {
+    ...options,
+    prepare: options.clock ? (context) => context.clock.install() : undefined,
+  });
+  contexts.push(page.context());
   return page;
 }
 

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
+import { demo } from '../integration/support/client.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -62,4 +69,41 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
       (v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`,
     );
   });
+}
+
+export interface FormsSignInOptions {
+  /** Client settings stored in the profile before the client loads. */
+  readonly settings?: Record<string, unknown>;
+  readonly context?: BrowserContextOptions;
+  /** Runs on the new profile before any page opens (a fake clock, init scripts). */
+  readonly prepare?: (context: BrowserContext) => Promise<void>;
+}
+
+/**
+ * A fresh browser profile signed in through `origin`'s forms page, as a person would, with the
+ * client app open and connected and its contact list shown.
+ */
+export async function signInWithForms(
+  browser: Browser,
+  origin: string,
+  user: { readonly username: string; readonly password: string },
+  options: FormsSignInOptions = {},
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 680 }, ...options.context });
+  await options.prepare?.(context);
+  if (options.settings) {
+    await context.addInitScript(
+      (settings) => localStorage.setItem('cwa.settings', JSON.stringify(settings)),
+      options.settings,
+    );
+  }
+  const page = await context.newPage();
+  await page.goto(`${origin}/auth/forms`);
+  await page.fill('input[name=domain]', demo.domain);
+  await page.fill('input[name=username]', user.username);
+  await page.fill('input[name=password]', user.password);
+  await Promise.all([page.waitForURL(`${origin}/app/`), page.click('button[type=submit]')]);
+  await page.waitForSelector('body[data-connection="open"]');
+  await page.locator('#contacts li[data-sip-uri]').first().waitFor();
+  return page;
 }

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { buildWeb } from '../../web/build.ts';
 import { demo, type DemoUser } from '../integration/support/client.ts';
 import { startTestRuntime, type TestRuntime } from '../integration/support/runtime.ts';
-import { accessibilityViolations, browserAvailable, launchChromium } from './support.ts';
+import { accessibilityViolations, browserAvailable, launchChromium, signInWithForms } from './support.ts';
 
 const available = browserAvailable();
 let rt: TestRuntime;
@@ -74,23 +74,16 @@ const blockers = {
 } as const;
 
 async function signInAs(user: DemoUser, options: SignInOptions = {}): Promise<Page> {
-  const context = await (options.browser ?? browser).newContext({ viewport: { width: 1000, height: 680 } });
-  contexts.push(context);
-  if (options.settings) {
-    await context.addInitScript(
-      (settings) => localStorage.setItem('cwa.settings', JSON.stringify(settings)),
-      options.settings,
-    );
-  }
-  if (options.blocker) await context.addInitScript(blockers[options.blocker]);
-  const page = await context.newPage();
-  await page.goto(`${rt.internal}/auth/forms`);
-  await page.fill('input[name=domain]', demo.domain);
-  await page.fill('input[name=username]', user.username);
-  await page.fill('input[name=password]', user.password);
-  await Promise.all([page.waitForURL(`${rt.internal}/app/`), page.click('button[type=submit]')]);
-  await page.waitForSelector('body[data-connection="open"]');
-  await page.locator(`#contacts li[data-sip-uri]`).first().waitFor();
+  const blocker = options.blocker;
+  const page = await signInWithForms(options.browser ?? browser, rt.internal, user, {
+    settings: options.settings,
+    prepare: blocker
+      ? async (context) => {
+          await context.addInitScript(blockers[blocker]);
+        }
+      : undefined,
+  });
+  contexts.push(page.context());
   return page;
 }
 
