@@ -10,6 +10,8 @@ import { readTwoFactorSettings } from '../functions/two-factor-config.ts';
 const allowedName =
   /^(SSO_[A-Z_]+|ASSERTION_[A-Z_]+|CLIENT_CERT_(SITES|CA|USER_FIELD|USER_MAPPING|ACCOUNT_DOMAINS)|TWO_FACTOR_[A-Z_]+|WEBAUTHN_RP_ID|SIGNOUT_PAGE_URL(_INTERNAL|_EXTERNAL)?|DIRECTORY_PROVIDER|LDAP_[A-Z_]+)$/;
 
+const completeSecretArn = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
+
 /**
  * Checks the sign-in settings a deployment passes to the handlers, as the handlers would at their
  * cold start, so a bad value fails `cdk synth` instead of the first sign-in. A client secret goes
@@ -30,6 +32,13 @@ export function signInSettingsEnvironment(
   if (settings.LDAP_BIND_PASSWORD !== undefined) {
     throw new Error(
       'signInSettings: put the directory service password in Secrets Manager and give LDAP_BIND_PASSWORD_SECRET_ARN',
+    );
+  }
+  const directorySecret = settings.LDAP_BIND_PASSWORD_SECRET_ARN;
+  // The grant names the secret exactly, so the ARN must be complete (with its random suffix).
+  if (directorySecret !== undefined && !completeSecretArn.test(directorySecret)) {
+    throw new Error(
+      'signInSettings: LDAP_BIND_PASSWORD_SECRET_ARN must be the complete ARN of the secret (ending in its 6-character suffix)',
     );
   }
   if (settings.LDAP_CA_FILE !== undefined) {
