@@ -18,8 +18,10 @@ const acceptedStages = ['AWSPENDING', 'AWSPREVIOUS'] as const;
 
 /** How long an instance trusts the key ring it read before reading it again. */
 export const keyRefreshMs = 5 * 60 * 1000;
+/** How soon a failed read is tried again. */
+const retryAfterFailureMs = 30 * 1000;
 
-async function readStage(client: SecretsManagerClient, secretArn: string, stage: string) {
+async function readStage(client: SecretsReader, secretArn: string, stage: string) {
   try {
     const result = await client.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: stage }));
     return result.SecretString;
@@ -30,7 +32,7 @@ async function readStage(client: SecretsManagerClient, secretArn: string, stage:
   }
 }
 
-async function readKeyRing(client: SecretsManagerClient, secretArn: string): Promise<SigningKeys> {
+async function readKeyRing(client: SecretsReader, secretArn: string): Promise<SigningKeys> {
   const [current, ...others] = await Promise.all(
     ['AWSCURRENT', ...acceptedStages].map((stage) => readStage(client, secretArn, stage)),
   );
@@ -66,6 +68,8 @@ class RefreshingKeyRing implements SigningKeys {
           this.loadedAt = this.clock.now();
         })
         .catch((err: unknown) => {
+          // Keep the ring, and try again in a little while rather than on every request.
+          this.loadedAt = this.clock.now() - keyRefreshMs + retryAfterFailureMs;
           console.error(
             JSON.stringify({ level: 'error', message: 'signing keys not reloaded', error: String(err) }),
           );
@@ -91,10 +95,16 @@ class RefreshingKeyRing implements SigningKeys {
   }
 }
 
+/** What the key ring needs of Secrets Manager (the tests pass a stand-in). */
+export type SecretsReader = Pick<SecretsManagerClient, 'send'>;
+
 /** The ticket key ring: from a local file (one key), or from the Secrets Manager secret's stages. */
-export async function loadSigningKeys(source: Settings['signingKey'], clock: Clock): Promise<SigningKeys> {
+export async function loadSigningKeys(
+  source: Settings['signingKey'],
+  clock: Clock,
+  client: SecretsReader = new SecretsManagerClient({}),
+): Promise<SigningKeys> {
   if ('file' in source) return keyRingFromSecrets(await readFile(source.file, 'utf8'), []);
-  const client = new SecretsManagerClient({});
   const read = () => readKeyRing(client, source.secretArn);
   return new RefreshingKeyRing(await read(), read, clock);
 }
