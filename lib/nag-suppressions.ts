@@ -29,6 +29,7 @@ export const reasons = {
     'The wildcard is the table’s own global secondary indexes (`<table ARN>/index/*`), which the handlers query; the grant names each table and item-level actions only.',
   connections:
     'Connection ids exist only at run time, so pushing frames to and closing connections (`execute-api:ManageConnections`) is granted on this WebSocket API’s `@connections/*`, nothing else.',
+  xray: 'X-Ray’s PutTraceSegments and PutTelemetryRecords take no resource-level permissions, so active tracing is granted on `*` (what Lambda’s own tracing policy grants).',
   rebuildableTable:
     'Short-lived or rebuildable data (tickets, connections, presence, sign-in failure counts, challenges, replay caches): each item expires within hours, and losing it signs people out or forgets a lock, nothing more. Tables holding users, contacts, Windows identities and two-factor enrolments have point-in-time recovery.',
   geoRestriction:
@@ -110,8 +111,11 @@ export function suppressReviewedFindings(stack: Stack): Acknowledgement[] {
           const name = nagName(resource);
           if (!name.includes('*')) continue;
           const id = `AwsSolutions-IAM5[Resource::${name}]`;
+          const actions = [statement.Action ?? []].flat();
           if (isCdkProvider(construct)) acknowledge(construct, id, reasons.cdkProviderRole);
-          else if (/^<Tables[A-Za-z0-9]+\.Arn>\/index\/\*$/.test(name))
+          else if (name === '*' && actions.every((action) => action.startsWith('xray:'))) {
+            acknowledge(construct, id, reasons.xray);
+          } else if (/^<Tables[A-Za-z0-9]+\.Arn>\/index\/\*$/.test(name))
             acknowledge(construct, id, reasons.tableIndexes);
           else if (
             /^arn:[^:]+:execute-api:[^:]+:(<AWS::AccountId>|\d{12}):<[A-Za-z0-9]+>\/\*\/\*\/@connections\/\*$/.test(

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -100,6 +100,9 @@ export class HandlerFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
       role,
+      // X-Ray traces of each invocation (initialisation, the handler, Lambda's overhead): where the
+      // time of a slow sign-in or IM went, cold start or not.
+      tracing: Tracing.ACTIVE,
       environment: {
         ...props.tables.environment,
         SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn,

@@ -320,6 +320,21 @@ describe('tables', () => {
 });
 
 describe('functions', () => {
+  it('traces every function with X-Ray', () => {
+    for (const module of allHandlerModules()) {
+      const properties = template.toJSON().Resources[logicalId(functionOf(module))].Properties;
+      assert.deepEqual(properties.TracingConfig, { Mode: 'Active' }, module);
+      const xray = statementsOf(module).filter((statement) =>
+        actionsOf(statement).some((a) => a.startsWith('xray:')),
+      );
+      assert.deepEqual(
+        xray.flatMap(actionsOf).sort(),
+        ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+        module,
+      );
+    }
+  });
+
   it('deploys every handler module once as an arm64 Node.js 22 ESM bundle', () => {
     assert.deepEqual([...stack.handlers.keys()].sort(), allHandlerModules().sort());
     for (const module of allHandlerModules()) {
@@ -937,10 +952,12 @@ describe('best practice (cdk-nag, AWS Solutions)', () => {
       acknowledged.filter(({ id }) => id === 'AwsSolutions-CFR4').map(({ path }) => path),
       ['Communicator/ExternalSite/Distribution/Resource'],
     );
-    // Wildcards only on table indexes, the APIs' @connections and CDK's own deployment function.
+    // Wildcards only on table indexes, the APIs' @connections, X-Ray and CDK's own deployment function.
     for (const { id, reason } of acknowledged.filter(({ id }) => id.startsWith('AwsSolutions-IAM5'))) {
       assert.ok(
-        [reasons.tableIndexes, reasons.connections, reasons.cdkProviderRole].includes(reason as never),
+        [reasons.tableIndexes, reasons.connections, reasons.cdkProviderRole, reasons.xray].includes(
+          reason as never,
+        ),
         id,
       );
     }
