@@ -1,13 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
 import type { DirectoryStore } from '../directory/store.ts';
 import { AppError } from '../errors.ts';
 import type { DirectoryUser, Site } from '../model.ts';
-import { assertAccess } from '../policy/access.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
 import { userOfClaims, type ClaimMapping } from './claim-user.ts';
+import { grantTicket, recordRefusal } from './grant.ts';
 
 /** What an assertion must be to be believed. */
 export interface AssertionRules extends ClaimMapping {
@@ -134,18 +134,10 @@ export async function signInWithAssertion(
       'assertion_user_unknown',
       'upstream authenticator',
     );
-    assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
-    const ticket = await deps.tickets.issue(user, context.site, 'assertion');
-    deps.audit.record({
-      event: 'signin.succeeded',
-      ...audited,
-      sipUri: user.sipUri,
-      session: sessionOf(ticket.record.ticketId),
-    });
+    const ticket = await grantTicket(deps, user, audited);
     return { user, ticket };
   } catch (err) {
-    if (err instanceof AppError)
-      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    recordRefusal(deps.audit, audited, account, err);
     throw err;
   }
 }

@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
-import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
 import type { DirectoryStore } from '../directory/store.ts';
 import { AppError } from '../errors.ts';
 import type { DirectoryUser, Site } from '../model.ts';
-import { assertAccess } from '../policy/access.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
 import { userNamed, type ClaimMapping } from './claim-user.ts';
+import { grantTicket, recordRefusal } from './grant.ts';
 
 export interface CertificateRules extends Omit<ClaimMapping, 'userClaim'> {
   readonly sites: readonly Site[];
@@ -127,18 +127,10 @@ export async function signInWithCertificate(
         `The certificate of ${holder ?? 'this holder'} is not a user of this service.`,
       );
     }
-    assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
-    const ticket = await deps.tickets.issue(user, context.site, 'certificate');
-    deps.audit.record({
-      event: 'signin.succeeded',
-      ...audited,
-      sipUri: user.sipUri,
-      session: sessionOf(ticket.record.ticketId),
-    });
+    const ticket = await grantTicket(deps, user, audited);
     return { user, ticket };
   } catch (err) {
-    if (err instanceof AppError)
-      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    recordRefusal(deps.audit, audited, account, err);
     throw err;
   }
 }

@@ -12,6 +12,7 @@ import type { OpenIdProvider } from '../sso/openid-provider.ts';
 import type { SsoSessionStore } from '../sso/session-store.ts';
 import type { IssuedTicket, TicketOptions, Tickets } from '../tickets/tickets.ts';
 import type { TicketRecord } from '../tickets/store.ts';
+import { recordRefusal } from './grant.ts';
 
 /** How SSO identities become directory users, and the per-site session rules. */
 export interface SsoRules extends ClaimMapping {
@@ -164,8 +165,7 @@ export async function completeSsoSignIn(deps: SsoSignInDeps, back: SsoReturn): P
     });
     return { user, ticket, persistentSeconds: policy.persistentCookieSeconds };
   } catch (err) {
-    if (err instanceof AppError)
-      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    recordRefusal(deps.audit, audited, account, err);
     throw err;
   }
 }

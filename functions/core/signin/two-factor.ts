@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
 import type { DirectoryStore } from '../directory/store.ts';
 import { AppError } from '../errors.ts';
 import type { DirectoryUser, Site } from '../model.ts';
-import { assertAccess } from '../policy/access.ts';
 import type { Regulator } from '../regulation/regulator.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
 import type { FactorStore, UserFactors } from '../two-factor/factor-store.ts';
@@ -16,6 +15,7 @@ import {
   type PasswordOnlyPolicy,
   type SignInContext,
 } from './forms.ts';
+import { grantTicket, recordRefusal } from './grant.ts';
 
 export interface TwoFactorRules {
   /** Sites that offer two-factor sign-in. */
@@ -132,8 +132,7 @@ export async function startTwoFactorSignIn(
     });
     return { token, maxAgeSeconds: deps.rules.pendingSeconds, methods };
   } catch (err) {
-    if (err instanceof AppError)
-      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    recordRefusal(deps.audit, audited, account, err);
     throw err;
   }
 }
@@ -181,15 +180,10 @@ async function finish(
   await deps.pending.delete(token);
   const user = await deps.directory.findBySipUri(pending.sipUri);
   if (!user) throw new AppError('two_factor_expired', 'Sign in with your password again.');
-  assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
-  const ticket = await deps.tickets.issue(user, context.site, 'two-factor');
-  deps.audit.record({
-    event: 'signin.succeeded',
+  const ticket = await grantTicket(deps, user, {
     method: 'two-factor',
     site: context.site,
     sourceAddress: context.sourceAddress,
-    sipUri: user.sipUri,
-    session: sessionOf(ticket.record.ticketId),
   });
   return { user, ticket };
 }
@@ -218,8 +212,7 @@ export async function secondStep(
     }
     return await finish(deps, token ?? '', pending, context);
   } catch (err) {
-    if (err instanceof AppError)
-      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    recordRefusal(deps.audit, audited, account, err);
     throw err;
   }
 }

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { sessionOf } from '../audit/audit-log.ts';
 import { AppError } from '../errors.ts';
 import { answerProves, issueChallenge, readAnswer, type NtlmAcceptorDeps } from '../ntlm/acceptor.ts';
-import { assertAccess } from '../policy/access.ts';
 import { assertInternal, domainOfRealm, type WindowsContext, type WindowsSignInDeps } from './windows.ts';
 import type { SignedIn } from './forms.ts';
+import { grantTicket, recordRefusal } from './grant.ts';
 
 /** How an NTLM leg reached us. */
 export interface NtlmContext extends WindowsContext {
@@ -105,18 +104,10 @@ export async function signInWithNtlm(
         `The Windows account ${account} is not a user of this service.`,
       );
     }
-    assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
-    const ticket = await deps.tickets.issue(user, context.site, 'windows');
-    deps.audit.record({
-      event: 'signin.succeeded',
-      ...audited,
-      sipUri: user.sipUri,
-      session: sessionOf(ticket.record.ticketId),
-    });
+    const ticket = await grantTicket(deps, user, audited);
     return { user, ticket };
   } catch (err) {
-    if (err instanceof AppError)
-      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    recordRefusal(deps.audit, audited, account, err);
     throw err;
   }
 }

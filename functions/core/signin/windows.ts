@@ -1,13 +1,13 @@
-import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { DirectoryStore } from '../directory/store.ts';
 import type { WindowsIdentityStore } from '../directory/windows-identities.ts';
 import { AppError } from '../errors.ts';
 import { acceptNegotiate, type AcceptorDeps, type KerberosClient } from '../kerberos/acceptor.ts';
 import type { DirectoryUser } from '../model.ts';
 import type { NtlmAcceptorDeps } from '../ntlm/acceptor.ts';
-import { assertAccess } from '../policy/access.ts';
 import type { Regulator } from '../regulation/regulator.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
+import { grantTicket, recordRefusal } from './grant.ts';
 
 export interface WindowsSignInDeps {
   readonly directory: DirectoryStore;
@@ -104,18 +104,10 @@ export async function signInWithKerberos(
     const accepted = await acceptNegotiate(deps.kerberos, token);
     account = accepted.client.principal;
     const user = await userOfPrincipal(deps, accepted.client);
-    assertAccess(user, { site: context.site, legacyUrl: deps.legacyUrl });
-    const ticket = await deps.tickets.issue(user, context.site, 'windows');
-    deps.audit.record({
-      event: 'signin.succeeded',
-      ...audited,
-      sipUri: user.sipUri,
-      session: sessionOf(ticket.record.ticketId),
-    });
+    const ticket = await grantTicket(deps, user, audited);
     return { user, ticket, responseToken: accepted.responseToken };
   } catch (err) {
-    if (err instanceof AppError)
-      deps.audit.record({ event: 'signin.failed', ...audited, account, reason: err.code });
+    recordRefusal(deps.audit, audited, account, err);
     throw err;
   }
 }
