@@ -94,15 +94,34 @@ export function optionalStringField(
 }
 
 /**
- * Refuses a state-changing request a browser says came from another site (Fetch Metadata), so no
- * other site can sign a visitor in to an account of its choosing or sign them out. Clients that
- * send no `Sec-Fetch-Site` (non-browsers) are not affected.
+ * Refuses a state-changing request a browser says came from another site, so no other site can sign
+ * a visitor in to an account of its choosing or sign them out: by Fetch Metadata (`Sec-Fetch-Site`),
+ * or, from browsers that send none, by an `Origin` that is not the site's own (`null` included).
+ * Clients that send neither (non-browsers) are not affected.
  */
 export function assertNotCrossSite(event: APIGatewayProxyEventV2): void {
   const site = event.headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') {
     throw new AppError('cross_site_request', 'This request came from another site and was refused.');
   }
+  const origin = event.headers.origin;
+  if (site === undefined && origin !== undefined && !isSiteOrigin(origin, siteHostOf(event))) {
+    throw new AppError('cross_site_request', 'This request came from another site and was refused.');
+  }
+}
+
+/** The site's host as the browser addressed it: `X-Forwarded-Host` behind CloudFront, else `Host`. */
+const siteHostOf = (event: APIGatewayProxyEventV2): string | undefined =>
+  event.headers['x-forwarded-host'] ?? event.headers.host;
+
+function isSiteOrigin(origin: string, siteHost: string | undefined): boolean {
+  let originHost: string | undefined;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = undefined;
+  }
+  return Boolean(originHost && siteHost && originHost.toLowerCase() === siteHost.toLowerCase());
 }
 
 /**
@@ -113,13 +132,7 @@ export function assertNotCrossSite(event: APIGatewayProxyEventV2): void {
  */
 export function assertSameOriginUpgrade(origin: string | undefined, siteHost: string | undefined): void {
   if (origin === undefined) return;
-  let originHost: string | undefined;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = undefined;
-  }
-  if (!originHost || !siteHost || originHost.toLowerCase() !== siteHost.toLowerCase()) {
+  if (!isSiteOrigin(origin, siteHost)) {
     throw new AppError('cross_site_request', 'This connection was opened from another site and was refused.');
   }
 }

@@ -221,6 +221,18 @@ describe('forms sign-in', () => {
     assert.equal(sameOrigin.status, 200);
   });
 
+  it('refuses sign-in posted from another site by a browser that sends no Fetch Metadata, by its Origin', async () => {
+    for (const origin of ['https://attacker.example', 'null']) {
+      await expectError(
+        await postJson(rt.internal, '/auth/forms', credentials(demo.alice), { origin }),
+        403,
+        'cross_site_request',
+      );
+    }
+    const own = await postJson(rt.internal, '/auth/forms', credentials(demo.alice), { origin: rt.internal });
+    assert.equal(own.status, 200);
+  });
+
   it('answers 415 unsupported_media_type for a body that is neither JSON nor a form', async () => {
     const response = await fetch(`${rt.internal}/auth/forms`, {
       method: 'POST',
