@@ -149,6 +149,7 @@ describe('which directory user an ID token names', () => {
   it('maps the claim as a SIP address, case-insensitively', async () => {
     const user = await userOfIdToken({ directory, rules: rules({}) }, {
       email: 'Alice@Contoso.com',
+      email_verified: true,
     } as never);
     assert.equal(user.sipUri, 'sip:alice@contoso.com');
   });
@@ -175,13 +176,14 @@ describe('which directory user an ID token names', () => {
     );
   });
 
-  it('refuses a missing claim, an unknown user and an unverified e-mail with sso_user_unknown', async () => {
+  it('refuses a missing claim, an unknown user, and an e-mail the provider did not say it verified, with sso_user_unknown', async () => {
     const deps = { directory, rules: rules({}) };
     for (const claims of [
       {},
       { email: 42 },
       { email: 'mallory@contoso.com' },
       { email: 'alice@contoso.com', email_verified: false },
+      { email: 'alice@contoso.com' },
     ]) {
       await assert.rejects(
         userOfIdToken(deps, claims as never),

@@ -173,12 +173,20 @@ export async function completeSsoSignIn(deps: SsoSignInDeps, back: SsoReturn): P
 /**
  * Which directory user the ID token names, through the configured claim: as a SIP address, or as
  * an account (`user@dns.domain`, whose DNS domain maps to a directory domain, or `DOMAIN\user`).
- * An e-mail the provider says it has not verified names nobody.
+ * An e-mail names someone only when the provider says it verified it (`email_verified`): at many
+ * providers users set their own e-mail address, and an unverified one could name anybody.
  */
-export function userOfIdToken(
+export async function userOfIdToken(
   deps: Pick<SsoSignInDeps, 'directory' | 'rules'>,
   claims: IdTokenClaims,
 ): Promise<DirectoryUser> {
+  const verified = claims.email_verified === true || claims.email_verified === 'true';
+  if (deps.rules.userClaim === 'email' && !verified) {
+    throw new AppError(
+      'sso_user_unknown',
+      'The identity provider has not verified this e-mail address; ask your administrator to map another claim.',
+    );
+  }
   return userOfClaims(deps.directory, deps.rules, claims, 'sso_user_unknown', 'identity provider');
 }
 
