@@ -68,6 +68,8 @@ export const errorStatus = {
   two_factor_not_enrolled: 403,
   two_factor_expired: 401,
   two_factor_already_enrolled: 409,
+  // Adding or replacing a second factor when one is active needs a session signed in with two-factor.
+  two_factor_step_up_required: 403,
   second_factor_invalid: 401,
   second_factor_reused: 401,
   // A request that reached an API without passing through the site's CloudFront distribution.

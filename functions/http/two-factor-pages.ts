@@ -57,6 +57,8 @@ ${errorOf(message)}
 export function enrolPage(state: {
   totp: 'active' | 'pending' | 'none';
   securityKeys: number;
+  /** The account has a second factor and this session did not sign in with it. */
+  stepUp?: boolean;
   message?: string;
   error?: string;
 }): string {
@@ -71,6 +73,11 @@ export function enrolPage(state: {
     `<h2>Second factors</h2>
 ${errorOf(state.error)}
 ${state.message ? `<p role="status">${escapeHtml(state.message)}</p>` : ''}
+${
+  state.stepUp
+    ? '<p id="step-up-note">This account already has a second factor. To add another or change it, <a href="/auth/two-factor">sign in with two-factor sign-in</a> first.</p>'
+    : ''
+}
 ${totp}
 <p>Security keys: <span id="security-key-count">${state.securityKeys}</span>.</p>
 <p><button id="add-security-key" type="button" class="button">Add a security key</button></p>

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -342,6 +350,19 @@ describe('functions', () => {
       assert.equal(properties.Runtime, 'nodejs22.x', module);
       assert.deepEqual(properties.Architectures, ['arm64'], module);
       assert.equal(properties.Handler, 'index.handler', module);
+    }
+  });
+
+  it('bundles every handler with credentials from the environment only (no SSO, STS or profile sources)', () => {
+    const bundles = readdirSync(app.outdir)
+      .filter((entry) => entry.startsWith('asset.') && existsSync(join(app.outdir, entry, 'index.mjs')))
+      .map((entry) => readFileSync(join(app.outdir, entry, 'index.mjs'), 'utf8'));
+    assert.ok(bundles.length >= allHandlerModules().length, `${bundles.length} bundles`);
+    const withCredentials = bundles.filter((b) => b.includes('AWS_SECRET_ACCESS_KEY'));
+    assert.ok(withCredentials.length >= allHandlerModules().length, 'every handler reaches AWS');
+    for (const bundle of withCredentials) {
+      assert.equal(bundle.includes('AWS_WEB_IDENTITY_TOKEN_FILE'), false);
+      assert.equal(bundle.includes('AWS_CONTAINER_CREDENTIALS_FULL_URI'), false);
     }
   });
 

@@ -12,6 +12,8 @@ let rt: TestRuntime;
 let seedDir: string;
 /** A user whose directory entry requires two-factor sign-in. */
 const frank = { username: 'frank', password: 'frank-demo-pass', sipUri: 'sip:frank@contoso.com' } as const;
+/** A user who enrols here, for the step-up tests. */
+const grace = { username: 'grace', password: 'grace-demo-pass', sipUri: 'sip:grace@contoso.com' } as const;
 
 before(async () => {
   seedDir = await mkdtemp(join(tmpdir(), 'cwa-two-factor-seed-'));
@@ -23,6 +25,13 @@ before(async () => {
     enhancedPresence: true,
     remoteAccess: true,
     twoFactorRequired: true,
+  });
+  seed.users.push({
+    ...grace,
+    displayName: 'Grace Green',
+    enabled: true,
+    enhancedPresence: true,
+    remoteAccess: true,
   });
   await writeFile(join(seedDir, 'directory.json'), JSON.stringify(seed));
   rt = await startTestRuntime({
@@ -114,10 +123,11 @@ describe('two-factor sign-in with an authenticator app (TOTP)', () => {
       { cookie },
     );
     assert.deepEqual(await confirmed.json(), { totp: 'active', securityKeys: 0 });
+    // The app is now a second factor: this password session may not replace it (step-up below).
     await expectError(
       await postJson(rt.internal, '/auth/two-factor/enrol/totp', {}, { cookie }),
-      409,
-      'two_factor_already_enrolled',
+      403,
+      'two_factor_step_up_required',
     );
     aliceSecret = secret;
   });
@@ -234,5 +244,119 @@ describe('requiring two-factor sign-in', () => {
       403,
       'two_factor_required',
     );
+  });
+});
+
+describe('step-up for enrolment: a second factor once the account has one needs a two-factor session', () => {
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  before(() => {
+    // Handlers run in this process, so their audit lines pass through this stream.
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      lines.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+  });
+  after(() => {
+    process.stdout.write = write;
+  });
+  const audited = (event: string) =>
+    lines
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { message?: string; audit?: Record<string, string> })
+      .filter((entry) => entry.message === 'audit' && entry.audit?.event === event)
+      .map((entry) => entry.audit as Record<string, string>);
+
+  const user = grace;
+  const keyOptions = (cookie: string) =>
+    postJson(rt.internal, '/auth/two-factor/enrol/security-key/options', {}, { cookie });
+  const beginTotp = (cookie: string) => postJson(rt.internal, '/auth/two-factor/enrol/totp', {}, { cookie });
+  /** A well-formed registration: refused before it would be verified. */
+  const someKey = {
+    credential: { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: {}, clientExtensionResults: {} },
+  };
+  let secret: string;
+  let passwordCookie: string;
+
+  it('lets a password session enrol the first factor, and audits it', async () => {
+    passwordCookie = await signIn(rt.internal, user);
+    // Security-key registration may start: the account has no factor yet.
+    const options = await keyOptions(passwordCookie);
+    assert.equal(options.status, 200, await options.clone().text());
+    assert.ok(((await options.json()) as { challenge?: string }).challenge);
+
+    const begun = await beginTotp(passwordCookie);
+    assert.equal(begun.status, 200);
+    ({ secret } = (await begun.json()) as { secret: string });
+    const confirmed = await postJson(
+      rt.internal,
+      '/auth/two-factor/enrol/totp/confirm',
+      { code: codeOf(secret) },
+      { cookie: passwordCookie },
+    );
+    assert.equal(confirmed.status, 200, await confirmed.clone().text());
+
+    const [enrolled] = audited('two_factor.enrolled').filter((e) => e.sipUri === user.sipUri);
+    assert.ok(enrolled, 'two_factor.enrolled audited');
+    assert.equal(enrolled.method, 'totp');
+    assert.equal(enrolled.sessionMethod, 'forms');
+    assert.match(enrolled.session ?? '', /^[\w-]{12}$/);
+  });
+
+  it('refuses a password session another factor (403 two_factor_step_up_required), start and finish alike', async () => {
+    for (const cookie of [passwordCookie, await signIn(rt.internal, user)]) {
+      await expectError(await beginTotp(cookie), 403, 'two_factor_step_up_required');
+      await expectError(await keyOptions(cookie), 403, 'two_factor_step_up_required');
+      // A registration begun before the first factor existed cannot be finished now either.
+      await expectError(
+        await postJson(rt.internal, '/auth/two-factor/enrol/security-key', someKey, { cookie }),
+        403,
+        'two_factor_step_up_required',
+      );
+      await expectError(
+        await postJson(
+          rt.internal,
+          '/auth/two-factor/enrol/totp/confirm',
+          { code: codeOf(secret, 1) },
+          { cookie },
+        ),
+        403,
+        'two_factor_step_up_required',
+      );
+    }
+    const refused = audited('two_factor.enrolment_refused').filter((e) => e.sipUri === user.sipUri);
+    assert.ok(refused.some((e) => e.method === 'totp' && e.reason === 'two_factor_step_up_required'));
+    assert.ok(refused.some((e) => e.method === 'security-key' && e.sessionMethod === 'forms'));
+  });
+
+  it('says so on the enrolment page, and a browser form gets the page with the reason', async () => {
+    const page = await (
+      await fetch(`${rt.internal}/auth/two-factor/enrol`, { headers: { cookie: passwordCookie } })
+    ).text();
+    assert.match(page, /id="step-up-note"/);
+    assert.match(page, /href="\/auth\/two-factor"/);
+    const form = await fetch(`${rt.internal}/auth/two-factor/enrol/totp`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: passwordCookie },
+      body: '',
+    });
+    assert.equal(form.status, 403);
+    assert.match(await form.text(), /role="alert"[^<]*already has a second factor/);
+  });
+
+  it('lets a session signed in with two-factor add a security key (the app itself is not replaced)', async () => {
+    const pending = await passwordStep(rt.internal, user);
+    const signedIn = await totpStep(rt.internal, pending, codeOf(secret, 1));
+    assert.equal(signedIn.status, 200, await signedIn.clone().text());
+    const cookie = ticketCookieOf(signedIn);
+
+    const options = await keyOptions(cookie);
+    assert.equal(options.status, 200, await options.clone().text());
+    assert.ok(((await options.json()) as { challenge?: string }).challenge);
+    await expectError(await beginTotp(cookie), 409, 'two_factor_already_enrolled');
+    const page = await (await fetch(`${rt.internal}/auth/two-factor/enrol`, { headers: { cookie } })).text();
+    assert.doesNotMatch(page, /id="step-up-note"/);
   });
 });

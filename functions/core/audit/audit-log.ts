@@ -26,6 +26,24 @@ export type AuditEvent =
     }
   | { readonly event: 'signout'; readonly sipUri: string; readonly session: string }
   | {
+      /** A second factor was added to the account (an app confirmed, or a security key registered). */
+      readonly event: 'two_factor.enrolled';
+      readonly method: 'totp' | 'security-key';
+      readonly sipUri: string;
+      /** The session that added it, and how that session signed in. */
+      readonly session: string;
+      readonly sessionMethod: AuthMethod;
+    }
+  | {
+      /** Adding a second factor was refused: the account has one and the session did not use it. */
+      readonly event: 'two_factor.enrolment_refused';
+      readonly method: 'totp' | 'security-key';
+      readonly sipUri: string;
+      readonly session: string;
+      readonly sessionMethod: AuthMethod;
+      readonly reason: ErrorCode;
+    }
+  | {
       readonly event: 'session.ended';
       readonly reason: 'expired' | 'revoked' | 'policy';
       readonly sipUri: string;

@@ -11,7 +11,15 @@ import {
 } from '@simplewebauthn/server';
 import { AppError } from '../errors.ts';
 import type { SignInContext } from './forms.ts';
-import { pendingSignIn, secondStep, type TwoFactorDeps, type TwoFactorSignedIn } from './two-factor.ts';
+import {
+  assertMayEnrol,
+  pendingSignIn,
+  recordEnrolment,
+  secondStep,
+  type Enroller,
+  type TwoFactorDeps,
+  type TwoFactorSignedIn,
+} from './two-factor.ts';
 
 /** Who the browser must believe it is talking to: the relying party id and the page's origin. */
 export interface RelyingParty {
@@ -44,13 +52,15 @@ function credentialJson<T>(value: unknown): T {
 
 /**
  * Starts adding a security key for a signed-in user: WebAuthn registration options (no attestation
- * asked; keys already added excluded), with the challenge kept for five minutes, single use.
+ * asked; keys already added excluded), with the challenge kept for five minutes, single use. If the
+ * account has a second factor already, the session must have signed in with it (step-up).
  */
 export async function beginSecurityKeyEnrolment(
-  deps: Pick<TwoFactorDeps, 'factors' | 'clock'>,
-  user: { readonly sipUri: string; readonly displayName: string },
+  deps: Pick<TwoFactorDeps, 'factors' | 'clock' | 'audit'>,
+  user: Enroller & { readonly displayName: string },
   party: RelyingParty,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  await assertMayEnrol(deps, user, 'security-key');
   const existing = (await deps.factors.factorsOf(user.sipUri)).securityKeys;
   const options = await generateRegistrationOptions({
     rpName: party.name,
@@ -66,14 +76,18 @@ export async function beginSecurityKeyEnrolment(
   return options;
 }
 
-/** Adds the security key whose registration answers the challenge this user was given. */
+/**
+ * Adds the security key whose registration answers the challenge this user was given, under the
+ * same step-up rule as starting it (a factor added meanwhile counts).
+ */
 export async function finishSecurityKeyEnrolment(
-  deps: Pick<TwoFactorDeps, 'factors' | 'clock'>,
-  user: { readonly sipUri: string },
+  deps: Pick<TwoFactorDeps, 'factors' | 'clock' | 'audit'>,
+  user: Enroller,
   answer: unknown,
   party: RelyingParty,
 ): Promise<void> {
   const response = credentialJson<RegistrationResponseJSON>(answer);
+  await assertMayEnrol(deps, user, 'security-key');
   const pending = await deps.factors.takeEnrolmentChallenge(user.sipUri);
   if (!pending || deps.clock.now() >= pending.expiresAt) {
     throw new AppError('two_factor_expired', 'Adding the security key took too long; try again.');
@@ -101,6 +115,7 @@ export async function finishSecurityKeyEnrolment(
     transports: credential.transports ?? [],
     createdAt: deps.clock.now(),
   });
+  recordEnrolment(deps, user, 'security-key');
 }
 
 /** The WebAuthn challenge for the second step of a pending sign-in, naming the user's keys. */

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
 import type { DirectoryStore } from '../directory/store.ts';
 import { AppError } from '../errors.ts';
-import type { DirectoryUser, Site } from '../model.ts';
+import type { DirectoryUser, Principal, Site } from '../model.ts';
 import type { Regulator } from '../regulation/regulator.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
 import type { FactorStore, UserFactors } from '../two-factor/factor-store.ts';
@@ -229,6 +229,55 @@ export function completeWithTotp(
   );
 }
 
+/** The signed-in session adding a second factor to its own account. */
+export type Enroller = Pick<Principal, 'sipUri' | 'authMethod' | 'ticketId'>;
+
+/**
+ * Step-up for enrolment: the first second factor may be added from any session (a password one
+ * included), but once the account has one that signs in (an active app or any security key),
+ * adding another or replacing the app needs a session that was itself signed in with two-factor.
+ * Otherwise a password alone (or a stolen ticket) could add the attacker's own factor and then pass
+ * two-factor sign-in as the user. Asked when enrolment starts and again when it completes, so a
+ * factor added in between still counts.
+ */
+export async function assertMayEnrol(
+  deps: Pick<TwoFactorDeps, 'factors' | 'audit'>,
+  user: Enroller,
+  method: SecondFactorKind,
+): Promise<void> {
+  if (user.authMethod === 'two-factor') return;
+  if (methodsOf(await deps.factors.factorsOf(user.sipUri)).length === 0) return;
+  const error = new AppError(
+    'two_factor_step_up_required',
+    'This account already has a second factor. To add another or change it, sign in with two-factor sign-in (/auth/two-factor) first.',
+    { location: '/auth/two-factor' },
+  );
+  deps.audit.record({
+    event: 'two_factor.enrolment_refused',
+    method,
+    sipUri: user.sipUri,
+    session: sessionOf(user.ticketId),
+    sessionMethod: user.authMethod,
+    reason: error.code,
+  });
+  throw error;
+}
+
+/** Records a second factor that was added. */
+export function recordEnrolment(
+  deps: Pick<TwoFactorDeps, 'audit'>,
+  user: Enroller,
+  method: SecondFactorKind,
+): void {
+  deps.audit.record({
+    event: 'two_factor.enrolled',
+    method,
+    sipUri: user.sipUri,
+    session: sessionOf(user.ticketId),
+    sessionMethod: user.authMethod,
+  });
+}
+
 export interface TotpEnrolment {
   /** Base32, for typing into an app. */
   readonly secret: string;
@@ -238,12 +287,14 @@ export interface TotpEnrolment {
 
 /**
  * Starts authenticator-app enrolment for a signed-in user: a new 160-bit secret, inactive until
- * the user proves the app has it with a correct code. An active one is not replaced.
+ * the user proves the app has it with a correct code. An active one is not replaced. If the
+ * account has a second factor already, the session must have signed in with it (step-up).
  */
 export async function beginTotpEnrolment(
-  deps: Pick<TwoFactorDeps, 'factors' | 'clock' | 'rules'>,
-  user: { readonly sipUri: string },
+  deps: Pick<TwoFactorDeps, 'factors' | 'clock' | 'rules' | 'audit'>,
+  user: Enroller,
 ): Promise<TotpEnrolment> {
+  await assertMayEnrol(deps, user, 'totp');
   const secret = new Secret({ size: 20 }).base32;
   if (!(await deps.factors.putPendingTotp(user.sipUri, secret, deps.clock.now()))) {
     throw new AppError(
@@ -254,12 +305,16 @@ export async function beginTotpEnrolment(
   return { secret, uri: totpOf(deps.rules.totpIssuer, user.sipUri, secret).toString() };
 }
 
-/** Activates the pending authenticator app with its first correct code (which is then spent). */
+/**
+ * Activates the pending authenticator app with its first correct code (which is then spent), under
+ * the same step-up rule as starting it.
+ */
 export async function confirmTotpEnrolment(
-  deps: Pick<TwoFactorDeps, 'factors' | 'clock' | 'rules'>,
-  user: { readonly sipUri: string },
+  deps: Pick<TwoFactorDeps, 'factors' | 'clock' | 'rules' | 'audit'>,
+  user: Enroller,
   code: string,
 ): Promise<void> {
+  await assertMayEnrol(deps, user, 'totp');
   const outcome = await spendTotpCode(deps, user.sipUri, code.trim(), true);
   if (outcome !== 'ok') {
     throw new AppError(
@@ -267,4 +322,5 @@ export async function confirmTotpEnrolment(
       'The code is not correct: check the app and try the next one.',
     );
   }
+  recordEnrolment(deps, user, 'totp');
 }
