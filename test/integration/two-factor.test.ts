@@ -81,7 +81,10 @@ async function enrolTotp(user: DemoUser): Promise<string> {
 }
 
 /** Step 1: the password; answers the two-factor cookie. */
-async function passwordStep(base: string, user: DemoUser): Promise<string> {
+async function passwordStep(
+  base: string,
+  user: { readonly username: string; readonly password: string },
+): Promise<string> {
   const response = await postJson(base, '/auth/two-factor', credentials(user));
   assert.equal(response.status, 200, await response.clone().text());
   return cookieOf(response, '__Host-cwa-2fa-');

@@ -28,7 +28,10 @@ export function ticketCookieOf(response: Response): string {
 }
 
 /** Signs in with the JSON forms API; answers the Cookie header value to send. */
-export async function signIn(base: string, user: DemoUser): Promise<string> {
+export async function signIn(
+  base: string,
+  user: { readonly username: string; readonly password: string },
+): Promise<string> {
   const response = await postJson(base, '/auth/forms', {
     domain: demo.domain,
     username: user.username,
