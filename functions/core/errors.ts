@@ -40,6 +40,8 @@ export const errorStatus = {
   ntlm_not_enabled: 403,
   ntlm_unsupported: 401,
   ntlm_challenge_expired: 401,
+  // The NTLM answer names another server (MsvAvTargetName): a relayed answer.
+  ntlm_target_mismatch: 401,
   // Single sign-on through an OpenID provider; see functions/core/signin/sso.ts.
   sso_not_configured: 404,
   sso_state_invalid: 400,

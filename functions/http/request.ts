@@ -111,7 +111,7 @@ export function assertNotCrossSite(event: APIGatewayProxyEventV2): void {
 }
 
 /** The site's host as the browser addressed it: `X-Forwarded-Host` behind CloudFront, else `Host`. */
-const siteHostOf = (event: APIGatewayProxyEventV2): string | undefined =>
+export const siteHostOf = (event: APIGatewayProxyEventV2): string | undefined =>
   event.headers['x-forwarded-host'] ?? event.headers.host;
 
 function isSiteOrigin(origin: string, siteHost: string | undefined): boolean {

@@ -7,7 +7,7 @@ import { challengeNtlm, signInWithNtlm } from '../core/signin/windows-ntlm.ts';
 import { getWindowsDeps, type WindowsDeps } from '../windows-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { clientAppPath } from './forms-sign-in.ts';
-import { clientAddressOf, isSecureTransport, siteOf } from './request.ts';
+import { clientAddressOf, isSecureTransport, siteHostOf, siteOf } from './request.ts';
 import { errorResult, html, json, redirect, type HttpResult } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 import { readWindowsAuthorization, type WindowsAuthorization } from './windows-authorization.ts';
@@ -68,6 +68,7 @@ async function ntlmLeg(
     site,
     sourceAddress: clientAddressOf(event),
     secureTransport: isSecureTransport(event),
+    host: siteHostOf(event),
   };
   const { token } = authorization;
   const messageType = token.length >= 12 ? token.readUInt32LE(8) : 0;

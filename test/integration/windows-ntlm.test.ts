@@ -196,6 +196,29 @@ describe(
       assert.match(replay.headers.get('www-authenticate') ?? '', /NTLM/);
     });
 
+    it('refuses an answer made for another server (MsvAvTargetName), and takes one made for this host', async () => {
+      const answerFor = async (targetName: string) =>
+        answer(
+          authenticateMessage(await challenge(), {
+            user: 'grace',
+            domain: 'CONTOSO',
+            password: password('grace'),
+            mic: true,
+            targetName,
+          }),
+        );
+
+      // What a relay would bring: the victim's Chromium answered evil.example.
+      const relayed = await answerFor('HTTP/evil.example');
+      assert.equal(relayed.status, 401);
+      assert.equal(((await relayed.json()) as { error: string }).error, 'ntlm_target_mismatch');
+      assert.match(relayed.headers.get('www-authenticate') ?? '', /NTLM/);
+
+      // What Chromium sends for this site: HTTP/ and the host it addressed, port included.
+      const direct = await answerFor(`HTTP/${new URL(rt.internal).host.toUpperCase()}`);
+      assert.equal(direct.status, 200, await direct.clone().text());
+    });
+
     it('refuses NTLMv1 answers', async () => {
       const message = authenticateMessage(await challenge(), {
         user: 'grace',

@@ -45,12 +45,30 @@ export interface AnswerOptions {
   readonly negotiate?: Buffer;
   /** Answer with a 24-byte NTLMv1 response instead. */
   readonly ntlmv1?: boolean;
+  /**
+   * MsvAvTargetName, as Chromium sends it (`HTTP/localhost:8443`) with all-zero MsvAvChannelBindings
+   * before it (Chromium's order: flags, channel bindings, target name).
+   */
+  readonly targetName?: string;
 }
 
-function avPairsWithMicFlag(targetInfo: Buffer): Buffer {
-  // Insert MsvAvFlags = MIC present just before MsvAvEOL (the last four bytes).
-  const flags = Buffer.from([6, 0, 4, 0, 2, 0, 0, 0]);
-  return Buffer.concat([targetInfo.subarray(0, targetInfo.length - 4), flags, Buffer.alloc(4)]);
+const avPair = (id: number, value: Buffer): Buffer => {
+  const header = Buffer.alloc(4);
+  header.writeUInt16LE(id, 0);
+  header.writeUInt16LE(value.length, 2);
+  return Buffer.concat([header, value]);
+};
+
+/** The server's AV pairs with the client's own inserted just before MsvAvEOL (the last four bytes). */
+function clientAvPairs(targetInfo: Buffer, options: AnswerOptions): Buffer {
+  const added = [
+    ...(options.mic ? [avPair(6, Buffer.from([2, 0, 0, 0]))] : []),
+    ...(options.targetName !== undefined
+      ? [avPair(10, Buffer.alloc(16)), avPair(9, Buffer.from(options.targetName, 'utf16le'))]
+      : []),
+  ];
+  if (added.length === 0) return targetInfo;
+  return Buffer.concat([targetInfo.subarray(0, targetInfo.length - 4), ...added, Buffer.alloc(4)]);
 }
 
 /** An AUTHENTICATE message answering `challengeMessage` with the given credentials. */
@@ -61,7 +79,7 @@ export function authenticateMessage(challengeMessage: Buffer, options: AnswerOpt
   const v2Hash = createHmac('md5', ntHash(options.password))
     .update(Buffer.from(options.user.toUpperCase() + options.domain, 'utf16le'))
     .digest();
-  const targetInfo = options.mic ? avPairsWithMicFlag(challenge.targetInfo) : challenge.targetInfo;
+  const targetInfo = clientAvPairs(challenge.targetInfo, options);
   const timestamp = Buffer.alloc(8);
   timestamp.writeBigUInt64LE((BigInt(Date.now()) + 11_644_473_600_000n) * 10_000n);
   const blob = Buffer.concat([

@@ -4,6 +4,7 @@ import { frozenClock } from '../../functions/core/clock.ts';
 import { isAppError, type ErrorCode } from '../../functions/core/errors.ts';
 import {
   answerProves,
+  assertTargetName,
   issueChallenge,
   readAnswer,
   type NtlmAcceptorDeps,
@@ -166,6 +167,93 @@ describe('NTLM acceptor', () => {
         assert.ok(isAppError(err) && allowed.has(err.code), `case ${i}: ${String(err)}`);
       }
     }
+  });
+});
+
+describe('NTLM relay protection: the target name (MsvAvTargetName) must be this site', () => {
+  /** A Chromium-like answer (MIC, zero channel bindings, target name) for `targetName`. */
+  async function answerFor(targetName: string | undefined) {
+    const deps = acceptor();
+    const negotiate = negotiateMessage();
+    const message = await issueChallenge(deps, negotiate);
+    return readAnswer(
+      deps,
+      authenticateMessage(message, {
+        ...alice,
+        mic: true,
+        negotiate,
+        ...(targetName === undefined ? {} : { targetName }),
+      }),
+    );
+  }
+  const mismatch = (run: () => void) => assert.throws(run, refusedWith('ntlm_target_mismatch'));
+
+  it('reads the target name and channel bindings Chromium sends, and accepts an answer made for this host', async () => {
+    const answer = await answerFor('HTTP/localhost:8443');
+
+    assert.equal(answer.targetName, 'HTTP/localhost:8443');
+    assert.deepEqual(answer.channelBindings, Buffer.alloc(16));
+    assert.equal(answerProves(answer, ntHash(alice.password)), true);
+    assertTargetName(answer, 'localhost:8443');
+    assertTargetName(answer, 'LocalHost:8443');
+  });
+
+  it('accepts the SPN without a port (Windows), and a default port when the request names none', () => {
+    assertTargetName({ targetName: 'HTTP/communicator.contoso.com' }, 'communicator.contoso.com');
+    assertTargetName({ targetName: 'http/Communicator.Contoso.COM' }, 'communicator.contoso.com:8443');
+    assertTargetName({ targetName: 'HTTP/communicator.contoso.com:443' }, 'communicator.contoso.com');
+    assertTargetName({ targetName: 'HTTP/[::1]:8443' }, '[::1]:8443');
+  });
+
+  it('refuses a forged or relayed answer made for another server', async () => {
+    // The victim's client answered evil.example; the attacker relays the answer to this site.
+    const relayed = await answerFor('HTTP/evil.example');
+    assert.equal(answerProves(relayed, ntHash(alice.password)), true, 'a genuine answer, for another host');
+    mismatch(() => assertTargetName(relayed, 'communicator.contoso.com'));
+    mismatch(() => assertTargetName({ targetName: 'HTTP/localhost:9999' }, 'localhost:8443'));
+    mismatch(() => assertTargetName({ targetName: 'HTTP/localhost:8443' }, 'localhost'));
+    mismatch(() =>
+      assertTargetName({ targetName: 'CIFS/communicator.contoso.com' }, 'communicator.contoso.com'),
+    );
+    mismatch(() => assertTargetName({ targetName: 'communicator.contoso.com' }, 'communicator.contoso.com'));
+    mismatch(() =>
+      assertTargetName(
+        { targetName: 'HTTP/communicator.contoso.com.evil.example' },
+        'communicator.contoso.com',
+      ),
+    );
+    mismatch(() => assertTargetName({ targetName: 'HTTP/communicator.contoso.com' }, undefined));
+  });
+
+  it('cannot be rewritten by a relay: the target name is under the NTLMv2 proof', async () => {
+    const deps = acceptor();
+    const message = await issueChallenge(deps, negotiateMessage());
+    const token = authenticateMessage(message, { ...alice, targetName: 'HTTP/evil.example' });
+    // Same length, so the message stays well formed: only the signed bytes change.
+    const from = Buffer.from('HTTP/evil.example', 'utf16le');
+    const to = Buffer.from('HTTP/good.example', 'utf16le');
+    const at = token.indexOf(from);
+    assert.ok(at > 0);
+    to.copy(token, at);
+
+    const rewritten = await readAnswer(deps, token);
+    assert.equal(rewritten.targetName, 'HTTP/good.example');
+    assert.equal(answerProves(rewritten, ntHash(alice.password)), false);
+  });
+
+  it("accepts an answer without a target name (curl's), and refuses a target name that is not UTF-16", async () => {
+    const curl = await answerFor(undefined);
+    assert.equal(curl.targetName, undefined);
+    assertTargetName(curl, 'communicator.contoso.com');
+
+    const deps = acceptor();
+    const message = await issueChallenge(deps, negotiateMessage());
+    const token = authenticateMessage(message, { ...alice, targetName: 'HTTP/x' });
+    // MsvAvTargetName (9) of 12 bytes becomes 11: the pairs still parse, the name is not UTF-16.
+    const header = Buffer.from([9, 0, 12, 0]);
+    const at = token.indexOf(header);
+    token.writeUInt16LE(11, at + 2);
+    await assert.rejects(readAnswer(deps, token), refusedWith('negotiate_malformed'));
   });
 });
 

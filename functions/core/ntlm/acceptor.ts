@@ -11,6 +11,7 @@ import {
   ntlmFlags,
   parseAuthenticate,
   parseNegotiate,
+  targetNameOf,
   type AuthenticateMessage,
   type AvPair,
 } from './messages.ts';
@@ -43,6 +44,14 @@ export interface NtlmAnswer {
   readonly challenge: IssuedChallenge;
   /** Set when the client says its message carries a MIC. */
   readonly mic: { readonly mic: Buffer; readonly zeroed: Buffer } | undefined;
+  /**
+   * MsvAvTargetName: the service the client meant its answer for (`HTTP/host`, Chromium with the
+   * port when it is not the scheme's default). Under the NTLMv2 proof, so a relay cannot change it.
+   * curl (7.88) sends none.
+   */
+  readonly targetName: string | undefined;
+  /** MsvAvChannelBindings, when sent (read, not checked: TLS ends at CloudFront, not here). */
+  readonly channelBindings: Buffer | undefined;
 }
 
 /**
@@ -119,7 +128,54 @@ export async function readAnswer(deps: NtlmAcceptorDeps, token: Buffer): Promise
   if (!challengeId) throw challengeExpired();
   const challenge = await deps.challenges.take(challengeId);
   if (!challenge || challenge.expiresAt <= deps.clock.now()) throw challengeExpired();
-  return { user: message.user, domain: message.domain, message, response, challenge, mic };
+  return {
+    user: message.user,
+    domain: message.domain,
+    message,
+    response,
+    challenge,
+    mic,
+    targetName: targetNameOf(response.avPairs),
+    channelBindings: response.avPairs.find((pair) => pair.id === avIds.channelBindings)?.value,
+  };
+}
+
+/** `host` or `host:port` (a bracketed IPv6 address too), lower case; undefined when it is not one. */
+function hostAndPort(text: string): { host: string; port: string | undefined } | undefined {
+  const match = /^(\[[0-9a-f:.]+\]|[^:[\]/@\s]+)(?::(\d{1,5}))?$/i.exec(text.trim());
+  if (!match?.[1]) return undefined;
+  return { host: match[1].toLowerCase(), port: match[2] };
+}
+
+/**
+ * Relay protection: an answer the client made for another server (its MsvAvTargetName) is refused.
+ * The name must be `HTTP/<the host this request came to>`, case-insensitive, with the request's
+ * port or none (Chromium adds the port when it is not the default; Windows does not). An answer
+ * without a target name (curl's) is accepted: such clients give no relay protection.
+ */
+export function assertTargetName(
+  answer: Pick<NtlmAnswer, 'targetName'>,
+  requestHost: string | undefined,
+): void {
+  if (answer.targetName === undefined) return;
+  const refused = new AppError(
+    'ntlm_target_mismatch',
+    'The NTLM answer was made for another server, so it is refused: sign in to this site directly.',
+  );
+  const slash = answer.targetName.indexOf('/');
+  const service = answer.targetName.slice(0, slash);
+  const target = hostAndPort(answer.targetName.slice(slash + 1));
+  const request = requestHost === undefined ? undefined : hostAndPort(requestHost);
+  if (slash < 0 || service.toLowerCase() !== 'http' || !target || !request) throw refused;
+  if (target.host !== request.host) throw refused;
+  const defaultPort = target.port === '443' || target.port === '80';
+  if (
+    target.port !== undefined &&
+    target.port !== request.port &&
+    !(request.port === undefined && defaultPort)
+  ) {
+    throw refused;
+  }
 }
 
 /**

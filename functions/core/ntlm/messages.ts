@@ -32,6 +32,12 @@ export const avIds = {
   dnsDomainName: 4,
   flags: 6,
   timestamp: 7,
+  /** MsvAvSingleHost: the client machine's identity (read, not used). */
+  singleHost: 8,
+  /** MsvAvTargetName: the SPN the client meant its answer for, UTF-16LE (`HTTP/host`). */
+  targetName: 9,
+  /** MsvAvChannelBindings: MD5 of the TLS channel bindings the client saw (all zero when none). */
+  channelBindings: 10,
 } as const;
 
 /** MsvAvFlags: the AUTHENTICATE message carries a MIC. */
@@ -97,6 +103,14 @@ export function parseAvPairs(bytes: Buffer): AvPair[] {
     at += length;
   }
   throw malformedNtlm('the AV pairs have no MsvAvEOL');
+}
+
+/** The value of MsvAvTargetName (UTF-16LE) when the pairs carry a non-empty one. */
+export function targetNameOf(pairs: readonly AvPair[]): string | undefined {
+  const pair = pairs.find((candidate) => candidate.id === avIds.targetName);
+  if (!pair || pair.value.length === 0) return undefined;
+  if (pair.value.length % 2 !== 0) throw malformedNtlm('MsvAvTargetName is not UTF-16');
+  return pair.value.toString('utf16le');
 }
 
 export function encodeAvPairs(pairs: readonly AvPair[]): Buffer {

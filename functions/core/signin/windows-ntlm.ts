@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.ts';
-import { answerProves, issueChallenge, readAnswer, type NtlmAcceptorDeps } from '../ntlm/acceptor.ts';
+import {
+  answerProves,
+  assertTargetName,
+  issueChallenge,
+  readAnswer,
+  type NtlmAcceptorDeps,
+} from '../ntlm/acceptor.ts';
 import { assertInternal, domainOfRealm, type WindowsContext, type WindowsSignInDeps } from './windows.ts';
 import type { SignedIn } from './forms.ts';
 import { grantTicket, recordRefusal } from './grant.ts';
@@ -9,6 +15,8 @@ import { grantTicket, recordRefusal } from './grant.ts';
 export interface NtlmContext extends WindowsContext {
   /** HTTPS, or a loopback client: NTLM answers are never taken in the clear. */
   readonly secureTransport: boolean;
+  /** The host the request was addressed to (`X-Forwarded-Host` behind CloudFront, else `Host`). */
+  readonly host: string | undefined;
 }
 
 /** The account an NTLM answer names: `DOMAIN\user` (or `user@dns.domain`), its domain mapped as a realm's. */
@@ -89,6 +97,8 @@ export async function signInWithNtlm(
     const answer = await readAnswer(ntlm, token);
     const { domain, username } = accountOfAnswer(answer, deps, ntlm.domain);
     account = `${domain}\\${username}`;
+    // Relay protection: an answer the client made for another server is refused (see README, NTLM).
+    assertTargetName(answer, context.host);
     const regulated = { account, sourceAddress: context.sourceAddress };
     await deps.regulator.assertAllowed(regulated);
     const identity = await deps.identities.findNtlm(domain, username);
