@@ -1,9 +1,8 @@
 import { assertAssertionOffered, signInWithAssertion } from '../core/signin/assertion.ts';
 import { getAssertionDeps } from '../assertion-deps.ts';
 import { publicRoute } from './adapter.ts';
-import { clientAppPath } from './forms-sign-in.ts';
+import { signedInAnswer, wantsJson } from './signed-in.ts';
 import { clientAddressOf, siteOf } from './request.ts';
-import { json, redirect } from './respond.ts';
 import { signInRefusal } from './sign-in-refusal.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 
@@ -22,17 +21,7 @@ export const handler = publicRoute(async (event, deps) => {
       sourceAddress: clientAddressOf(event),
     });
     const cookies = [setTicketCookie(site, ticket.token)];
-    if ((event.headers.accept ?? '').includes('application/json')) {
-      return json(
-        200,
-        {
-          user: { sipUri: user.sipUri, displayName: user.displayName },
-          expiresAt: new Date(ticket.record.expiresAt).toISOString(),
-        },
-        { cookies },
-      );
-    }
-    return redirect(clientAppPath, { cookies });
+    return signedInAnswer({ user, ticket }, { asJson: wantsJson(event.headers), cookies });
   } catch (err) {
     return signInRefusal(event, err, {
       title: 'Sign-in through your organisation’s gateway',

@@ -1,9 +1,8 @@
 import { assertCertificateOffered, signInWithCertificate } from '../core/signin/certificate.ts';
 import { getCertificateDeps } from '../certificate-deps.ts';
 import { publicRoute } from './adapter.ts';
-import { clientAppPath } from './forms-sign-in.ts';
+import { signedInAnswer, wantsJson } from './signed-in.ts';
 import { clientAddressOf, siteOf } from './request.ts';
-import { json, redirect } from './respond.ts';
 import { signInRefusal } from './sign-in-refusal.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 
@@ -25,17 +24,7 @@ export const handler = publicRoute(async (event, deps) => {
       { site, sourceAddress: clientAddressOf(event) },
     );
     const cookies = [setTicketCookie(site, ticket.token)];
-    if ((event.headers.accept ?? '').includes('application/json')) {
-      return json(
-        200,
-        {
-          user: { sipUri: user.sipUri, displayName: user.displayName },
-          expiresAt: new Date(ticket.record.expiresAt).toISOString(),
-        },
-        { cookies },
-      );
-    }
-    return redirect(clientAppPath, { cookies });
+    return signedInAnswer({ user, ticket }, { asJson: wantsJson(event.headers), cookies });
   } catch (err) {
     return signInRefusal(event, err, certificatePage);
   }

@@ -3,21 +3,18 @@ import { signInWithForms } from '../core/signin/forms.ts';
 import { passwordOnlyPolicy } from '../core/signin/two-factor.ts';
 import { getTwoFactorDeps } from '../two-factor-deps.ts';
 import { publicRoute } from './adapter.ts';
+import { signedInAnswer } from './signed-in.ts';
 import { formsPage } from './pages.ts';
 import {
   assertNotCrossSite,
-  clientAddressOf,
-  isSecureTransport,
-  optionalStringField,
+  passwordCredentialsOf,
   readFields,
+  refilledField,
+  signInContextOf,
   siteOf,
-  stringField,
 } from './request.ts';
-import { errorResult, html, json, redirect } from './respond.ts';
+import { errorResult, html, redirect } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
-
-/** Where a browser lands after signing in with the form. */
-export const clientAppPath = '/app/';
 
 /**
  * `POST /auth/forms`: a JSON client gets JSON, a browser form gets a redirect to the client, or the
@@ -28,12 +25,6 @@ export const handler = publicRoute(async (event, deps) => {
   assertNotCrossSite(event);
   const { kind, fields } = readFields(event);
   try {
-    const credentials = {
-      domain: stringField(fields, 'domain', 64),
-      username: stringField(fields, 'username', 256),
-      password: stringField(fields, 'password', 1024),
-      sipUri: optionalStringField(fields, 'sipUri', 256),
-    };
     const { user, ticket } = await signInWithForms(
       {
         directory: deps.directory,
@@ -43,19 +34,11 @@ export const handler = publicRoute(async (event, deps) => {
         legacyUrl: deps.settings.legacyUrl,
         passwordOnly: passwordOnlyPolicy(getTwoFactorDeps(deps).twoFactor),
       },
-      credentials,
-      { site, secureTransport: isSecureTransport(event), sourceAddress: clientAddressOf(event) },
+      passwordCredentialsOf(fields),
+      signInContextOf(event),
     );
     const cookies = [setTicketCookie(site, ticket.token)];
-    if (kind === 'form') return redirect(clientAppPath, { cookies });
-    return json(
-      200,
-      {
-        user: { sipUri: user.sipUri, displayName: user.displayName },
-        expiresAt: new Date(ticket.record.expiresAt).toISOString(),
-      },
-      { cookies },
-    );
+    return signedInAnswer({ user, ticket }, { asJson: kind !== 'form', cookies });
   } catch (err) {
     if (!isAppError(err)) throw err;
     const legacy = err.code === 'enhanced_presence_required' ? err.details.location : undefined;
@@ -70,10 +53,10 @@ export const handler = publicRoute(async (event, deps) => {
 });
 
 function formPage(err: AppError, fields: Record<string, unknown>) {
-  const text = (name: string) =>
-    typeof fields[name] === 'string' ? (fields[name] as string).slice(0, 256) : '';
-  return html(
-    err.status,
-    formsPage({ domain: text('domain'), username: text('username'), error: err.message }),
-  );
+  const page = formsPage({
+    domain: refilledField(fields, 'domain'),
+    username: refilledField(fields, 'username'),
+    error: err.message,
+  });
+  return html(err.status, page);
 }

@@ -42,6 +42,25 @@ export function clientAddressOf(
   return address && isIP(address) ? address : sourceIp;
 }
 
+/** How a sign-in request arrived: the site, whether over HTTPS, and the client's address. */
+export const signInContextOf = (event: APIGatewayProxyEventV2) => ({
+  site: siteOf(event),
+  secureTransport: isSecureTransport(event),
+  sourceAddress: clientAddressOf(event),
+});
+
+/** The fields every password form posts (forms sign-in, and two-factor's first step), bounded. */
+export const passwordCredentialsOf = (fields: Record<string, unknown>) => ({
+  domain: stringField(fields, 'domain', 64),
+  username: stringField(fields, 'username', 256),
+  password: stringField(fields, 'password', 1024),
+  sipUri: optionalStringField(fields, 'sipUri', 256),
+});
+
+/** A field of a refused form, to show again: text only, and no longer than any real one. */
+export const refilledField = (fields: Record<string, unknown>, name: string): string =>
+  typeof fields[name] === 'string' ? (fields[name] as string).slice(0, 256) : '';
+
 export const bodyLimitBytes = 16 * 1024;
 
 export type BodyKind = 'json' | 'form';

@@ -2,9 +2,8 @@ import { AppError } from '../core/errors.ts';
 import { assertSsoOffered, completeSsoSignIn } from '../core/signin/sso.ts';
 import { getSsoDeps } from '../sso-deps.ts';
 import { publicRoute } from './adapter.ts';
-import { clientAppPath } from './forms-sign-in.ts';
+import { signedInAnswer, wantsJson } from './signed-in.ts';
 import { clientAddressOf, siteOf } from './request.ts';
-import { json, redirect } from './respond.ts';
 import {
   clearSsoSignedOutCookie,
   clearSsoStateCookie,
@@ -46,17 +45,7 @@ export const handler = publicRoute(async (event, deps) => {
       error: parameter(query, 'error'),
     });
     cookies.push(setTicketCookie(site, ticket.token, persistentSeconds), clearSsoSignedOutCookie(site));
-    if ((event.headers.accept ?? '').includes('application/json')) {
-      return json(
-        200,
-        {
-          user: { sipUri: user.sipUri, displayName: user.displayName },
-          expiresAt: new Date(ticket.record.expiresAt).toISOString(),
-        },
-        { cookies },
-      );
-    }
-    return redirect(clientAppPath, { cookies });
+    return signedInAnswer({ user, ticket }, { asJson: wantsJson(event.headers), cookies });
   } catch (err) {
     return signInRefusal(event, err, ssoPage, cookies);
   }

@@ -4,12 +4,11 @@ import { getTwoFactorDeps } from '../two-factor-deps.ts';
 import { publicRoute } from './adapter.ts';
 import {
   assertNotCrossSite,
-  clientAddressOf,
-  isSecureTransport,
-  optionalStringField,
+  passwordCredentialsOf,
   readFields,
+  refilledField,
+  signInContextOf,
   siteOf,
-  stringField,
 } from './request.ts';
 import { html, json, redirect } from './respond.ts';
 import { setTwoFactorCookie } from './two-factor-cookie.ts';
@@ -28,17 +27,11 @@ export const handler = publicRoute(async (event, deps) => {
   assertNotCrossSite(event);
   const { kind, fields } = readFields(event);
   try {
-    const credentials = {
-      domain: stringField(fields, 'domain', 64),
-      username: stringField(fields, 'username', 256),
-      password: stringField(fields, 'password', 1024),
-      sipUri: optionalStringField(fields, 'sipUri', 256),
-    };
-    const step = await startTwoFactorSignIn(getTwoFactorDeps(deps).twoFactor, credentials, {
-      site,
-      secureTransport: isSecureTransport(event),
-      sourceAddress: clientAddressOf(event),
-    });
+    const step = await startTwoFactorSignIn(
+      getTwoFactorDeps(deps).twoFactor,
+      passwordCredentialsOf(fields),
+      signInContextOf(event),
+    );
     const cookies = [setTwoFactorCookie(site, step.token, step.maxAgeSeconds)];
     if (kind === 'form') return redirect(secondStepPath, { cookies });
     return json(
@@ -48,11 +41,11 @@ export const handler = publicRoute(async (event, deps) => {
     );
   } catch (err) {
     if (!isAppError(err) || kind === 'json') throw err;
-    const text = (name: string) =>
-      typeof fields[name] === 'string' ? (fields[name] as string).slice(0, 256) : '';
-    return html(
-      err.status,
-      passwordStepPage({ domain: text('domain'), username: text('username'), error: err.message }),
-    );
+    const page = passwordStepPage({
+      domain: refilledField(fields, 'domain'),
+      username: refilledField(fields, 'username'),
+      error: err.message,
+    });
+    return html(err.status, page);
   }
 });

@@ -1,9 +1,9 @@
 import { completeWithSecurityKey, securityKeyChallenge } from '../core/signin/security-key.ts';
 import { getTwoFactorDeps } from '../two-factor-deps.ts';
 import { publicRoute } from './adapter.ts';
-import { clientAppPath } from './forms-sign-in.ts';
+import { clientAppPath, signedInBody } from './signed-in.ts';
 import { relyingPartyOf } from './relying-party.ts';
-import { assertNotCrossSite, clientAddressOf, isSecureTransport, readFields, siteOf } from './request.ts';
+import { assertNotCrossSite, readFields, signInContextOf, siteOf } from './request.ts';
 import { json } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 import { clearTwoFactorCookie, readTwoFactorCookie } from './two-factor-cookie.ts';
@@ -19,11 +19,7 @@ export const handler = publicRoute(async (event, deps) => {
   const { settings, twoFactor } = getTwoFactorDeps(deps);
   const { fields } = readFields(event);
   const token = readTwoFactorCookie(event.cookies, site);
-  const context = {
-    site,
-    secureTransport: isSecureTransport(event),
-    sourceAddress: clientAddressOf(event),
-  };
+  const context = signInContextOf(event);
   const party = relyingPartyOf(event, settings);
   if (event.rawPath.endsWith('/options')) {
     return json(200, await securityKeyChallenge(twoFactor, token, context, party));
@@ -31,11 +27,7 @@ export const handler = publicRoute(async (event, deps) => {
   const { user, ticket } = await completeWithSecurityKey(twoFactor, token, fields.credential, context, party);
   return json(
     200,
-    {
-      user: { sipUri: user.sipUri, displayName: user.displayName },
-      expiresAt: new Date(ticket.record.expiresAt).toISOString(),
-      location: clientAppPath,
-    },
+    { ...signedInBody({ user, ticket }), location: clientAppPath },
     { cookies: [setTicketCookie(site, ticket.token), clearTwoFactorCookie(site)] },
   );
 });

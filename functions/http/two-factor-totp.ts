@@ -2,16 +2,9 @@ import { isAppError } from '../core/errors.ts';
 import { completeWithTotp } from '../core/signin/two-factor.ts';
 import { getTwoFactorDeps } from '../two-factor-deps.ts';
 import { publicRoute } from './adapter.ts';
-import { clientAppPath } from './forms-sign-in.ts';
-import {
-  assertNotCrossSite,
-  clientAddressOf,
-  isSecureTransport,
-  readFields,
-  siteOf,
-  stringField,
-} from './request.ts';
-import { html, json, redirect } from './respond.ts';
+import { signedInAnswer } from './signed-in.ts';
+import { assertNotCrossSite, readFields, signInContextOf, siteOf, stringField } from './request.ts';
+import { html, redirect } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 import { clearTwoFactorCookie, readTwoFactorCookie } from './two-factor-cookie.ts';
 import { expiredStepPage, secondStepPage } from './two-factor-pages.ts';
@@ -26,18 +19,10 @@ export const handler = publicRoute(async (event, deps) => {
       getTwoFactorDeps(deps).twoFactor,
       readTwoFactorCookie(event.cookies, site),
       stringField(fields, 'code', 16),
-      { site, secureTransport: isSecureTransport(event), sourceAddress: clientAddressOf(event) },
+      signInContextOf(event),
     );
     const cookies = [setTicketCookie(site, ticket.token), clearTwoFactorCookie(site)];
-    if (kind === 'form') return redirect(clientAppPath, { cookies });
-    return json(
-      200,
-      {
-        user: { sipUri: user.sipUri, displayName: user.displayName },
-        expiresAt: new Date(ticket.record.expiresAt).toISOString(),
-      },
-      { cookies },
-    );
+    return signedInAnswer({ user, ticket }, { asJson: kind !== 'form', cookies });
   } catch (err) {
     if (!isAppError(err)) throw err;
     const legacy = err.code === 'enhanced_presence_required' ? err.details.location : undefined;

@@ -6,9 +6,9 @@ import { signInWithKerberos } from '../core/signin/windows.ts';
 import { challengeNtlm, signInWithNtlm } from '../core/signin/windows-ntlm.ts';
 import { getWindowsDeps, type WindowsDeps } from '../windows-deps.ts';
 import { publicRoute } from './adapter.ts';
-import { clientAppPath } from './forms-sign-in.ts';
+import { signedInAnswer } from './signed-in.ts';
 import { clientAddressOf, isSecureTransport, siteHostOf, siteOf } from './request.ts';
-import { errorResult, html, json, redirect, type HttpResult } from './respond.ts';
+import { errorResult, html, redirect, type HttpResult } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 import { readWindowsAuthorization, type WindowsAuthorization } from './windows-authorization.ts';
 import { ntlmFallbackOf, wantsHtml, windowsChallenge, type WindowsMechanisms } from './windows-challenges.ts';
@@ -43,15 +43,7 @@ function signedIn(
   headers: Record<string, string> = {},
 ): HttpResult {
   const cookies = [setTicketCookie(site, ticket.token)];
-  if (isQuick(event) || wantsHtml(event)) return redirect(clientAppPath, { cookies, headers });
-  return json(
-    200,
-    {
-      user: { sipUri: user.sipUri, displayName: user.displayName },
-      expiresAt: new Date(ticket.record.expiresAt).toISOString(),
-    },
-    { cookies, headers },
-  );
+  return signedInAnswer({ user, ticket }, { asJson: !isQuick(event) && !wantsHtml(event), cookies, headers });
 }
 
 /**
