@@ -48,6 +48,7 @@ describe(
       assert.equal(accepted.client.principal, 'alice@EXAMPLE.TEST');
       assert.equal(accepted.client.name, 'alice');
       assert.equal(accepted.service, service);
+      assert.equal(accepted.serviceRealm, 'EXAMPLE.TEST');
       await client.step(accepted.responseToken.toString('base64'));
       assert.equal(client.contextComplete, true);
     });

@@ -49,6 +49,8 @@ export interface Accepted {
   readonly client: KerberosClient;
   /** The service principal the ticket was for. */
   readonly service: string;
+  /** The service's realm (the keytab's: its key opened the ticket), upper case as in the ticket. */
+  readonly serviceRealm: string;
   /** The token for the final `WWW-Authenticate: Negotiate` (SPNEGO accept-completed, with the AP-REP when mutual authentication was asked for). */
   readonly responseToken: Buffer;
 }
@@ -217,5 +219,10 @@ export async function acceptNegotiate(deps: AcceptorDeps, token: Buffer): Promis
     : (reply ?? Buffer.alloc(0));
 
   const name = encTicket.cname.names.join('/');
-  return { client: { name, realm: encTicket.crealm, principal: client }, service, responseToken };
+  return {
+    client: { name, realm: encTicket.crealm, principal: client },
+    service,
+    serviceRealm: ticket.realm,
+    responseToken,
+  };
 }

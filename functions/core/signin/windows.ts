@@ -37,7 +37,27 @@ export interface WindowsSignedIn {
   readonly responseToken: Buffer;
 }
 
-/** The directory domain a realm stands for: configured, else the realm's first label (`CONTOSO.COM` → `CONTOSO`). */
+/**
+ * The directory domain a Kerberos client's realm stands for when mapping by name, or undefined when
+ * its users may not be mapped by name. With `KERBEROS_REALM_DOMAINS` set, only the realms it lists;
+ * without it, only the service's own realm (the keytab's), by its first label. A user of a trusted
+ * partner realm (`ceo@CONTOSO.PARTNER.COM`) is thus never taken for `CONTOSO\ceo`.
+ */
+export function domainOfClientRealm(
+  realm: string,
+  serviceRealm: string,
+  realmDomains: ReadonlyMap<string, string>,
+): string | undefined {
+  const upper = realm.toUpperCase();
+  if (realmDomains.size > 0) return realmDomains.get(upper);
+  if (upper !== serviceRealm.toUpperCase()) return undefined;
+  return upper.split('.')[0] || undefined;
+}
+
+/**
+ * The directory domain a DNS domain (NTLM's `user@dns.domain`) stands for: configured, else its
+ * first label (`CONTOSO.COM` → `CONTOSO`). NTLM still needs that account's own password hash.
+ */
 export function domainOfRealm(realm: string, realmDomains: ReadonlyMap<string, string>): string {
   const upper = realm.toUpperCase();
   return realmDomains.get(upper) ?? upper.split('.')[0] ?? upper;
@@ -45,22 +65,21 @@ export function domainOfRealm(realm: string, realmDomains: ReadonlyMap<string, s
 
 /**
  * Which directory user a Kerberos client is: the user whose recorded Kerberos principal it is, else
- * (for a one-part name) the user of that name in the realm's directory domain. Service and host
- * principals (`HTTP/host`) never map by name.
+ * (for a one-part name of a realm mapped by name, see `domainOfClientRealm`) the user of that name
+ * in the realm's directory domain. Service and host principals (`HTTP/host`) never map by name.
  */
 export async function userOfPrincipal(
   deps: Pick<WindowsSignInDeps, 'directory' | 'identities' | 'realmDomains'>,
   client: KerberosClient,
+  serviceRealm: string,
 ): Promise<DirectoryUser> {
   const sipUri = await deps.identities.findKerberos(client.principal);
+  const domain = domainOfClientRealm(client.realm, serviceRealm, deps.realmDomains);
   if (sipUri) {
     const user = await deps.directory.findBySipUri(sipUri);
     if (user) return user;
-  } else if (!client.name.includes('/')) {
-    const account = await deps.directory.findByAccount(
-      domainOfRealm(client.realm, deps.realmDomains),
-      client.name,
-    );
+  } else if (!client.name.includes('/') && domain !== undefined) {
+    const account = await deps.directory.findByAccount(domain, client.name);
     if (account) {
       const { passwordHash: _hash, ...user } = account;
       return user;
@@ -68,7 +87,9 @@ export async function userOfPrincipal(
   }
   throw new AppError(
     'windows_user_unknown',
-    `The Windows account ${client.principal} is not a user of this service.`,
+    domain === undefined && !sipUri
+      ? `The Windows account ${client.principal} is of a realm this service does not accept.`
+      : `The Windows account ${client.principal} is not a user of this service.`,
   );
 }
 
@@ -103,7 +124,7 @@ export async function signInWithKerberos(
     }
     const accepted = await acceptNegotiate(deps.kerberos, token);
     account = accepted.client.principal;
-    const user = await userOfPrincipal(deps, accepted.client);
+    const user = await userOfPrincipal(deps, accepted.client, accepted.serviceRealm);
     const ticket = await grantTicket(deps, user, audited);
     return { user, ticket, responseToken: accepted.responseToken };
   } catch (err) {
