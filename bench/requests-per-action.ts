@@ -14,8 +14,9 @@ const waitMs = 10_000;
  */
 export const minimumRequests = {
   signin: {
-    requests: 3,
-    formula: 'BatchGetItem regulation (account + address) · Query account-index · PutItem ticket',
+    requests: 6,
+    formula:
+      '2 × UpdateItem regulation reservation (account, address; before the password check) · Query account-index · 2 × UpdateItem giving the reservations back · PutItem ticket',
   },
   'authorizer request': { requests: 1, formula: 'BatchGetItem ticket + user (the JWT names both keys)' },
   $connect: {

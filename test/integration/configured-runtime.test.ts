@@ -100,6 +100,31 @@ describe('brute-force regulation', () => {
     );
   });
 
+  it('lets only REGULATION_MAX_FAILURES of 30 parallel wrong passwords reach the check; the rest get 429 and the account ends locked', async () => {
+    const wrong = { ...credentials(demo.erin), password: 'guess' };
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const response = await postJson(
+          rt.internal,
+          '/auth/forms',
+          wrong,
+          viaProxy(`198.51.100.${i + 1}`, 'https'),
+        );
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    assert.equal(statuses.filter((s) => s === 401).length, 3);
+    assert.equal(statuses.filter((s) => s === 429).length, 27);
+    const locked = await postJson(
+      rt.internal,
+      '/auth/forms',
+      credentials(demo.erin),
+      viaProxy('198.51.100.99', 'https'),
+    );
+    assert.equal(locked.status, 429);
+  });
+
   it('locks a source address that tries many accounts', async () => {
     const client = viaProxy('192.0.2.30', 'https');
     for (let i = 0; i < 5; i++) {

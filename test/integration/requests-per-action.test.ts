@@ -95,15 +95,37 @@ describe('DynamoDB requests per action', () => {
     await Promise.all([alice.close(), bob.close()]);
   });
 
-  it('a forms sign-in reads both regulation keys (account and address) in one request', async () => {
+  it('a forms sign-in reserves both regulation keys before the password check and gives them back after it', async () => {
     await settle();
     takeRequestCounts();
 
     await signIn(rt.internal, demo.carol);
     const requests = dynamoRequests();
 
+    // One atomic UpdateItem per key (account, address) counts the attempt before the password is
+    // checked, one per key gives it back once the password proved right: a sign-in's minimum.
     const regulation = Object.entries(requests).filter(([label]) => label.endsWith(' signInFailures'));
-    assert.deepEqual(regulation, [['BatchGetItem signInFailures', 1]]);
-    assert.equal(requests['PutItem tickets'], 1);
+    assert.deepEqual(regulation, [['UpdateItem signInFailures', 4]]);
+    assert.deepEqual(requests, {
+      'UpdateItem signInFailures': 4,
+      'Query users/account-index': 1,
+      'PutItem tickets': 1,
+    });
+  });
+
+  it('a wrong password keeps its two reservations as the failure: no further regulation request', async () => {
+    await settle();
+    takeRequestCounts();
+
+    const response = await fetch(`${rt.internal}/auth/forms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ domain: demo.domain, username: demo.carol.username, password: 'wrong' }),
+    });
+    assert.equal(response.status, 401);
+    const requests = dynamoRequests();
+
+    const regulation = Object.entries(requests).filter(([label]) => label.endsWith(' signInFailures'));
+    assert.deepEqual(regulation, [['UpdateItem signInFailures', 2]]);
   });
 });

@@ -1,13 +1,10 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../storage/dynamo.ts';
 
-/** Failed sign-ins counted for one key (an account or a source address) in the current window. */
+/**
+ * Sign-in attempts counted for one key (an account or a source address) in the current window:
+ * failed ones, and ones reserved while their credential is being checked.
+ */
 export interface FailureRecord {
   readonly key: string;
   /** ms since the epoch. */
@@ -18,12 +15,35 @@ export interface FailureRecord {
   readonly ttl: number;
 }
 
+/**
+ * Atomic counting: each operation is one conditional write that returns what it wrote, so parallel
+ * attempts on one key each get their own count and none is lost.
+ */
 export interface FailureStore {
-  get(key: string): Promise<FailureRecord | undefined>;
-  /** The records of these keys, read together; keys with none are left out. */
-  getMany(keys: readonly string[]): Promise<FailureRecord[]>;
-  /** Writes `next` only if the stored record is still `previous` (optimistic concurrency). */
-  replace(next: FailureRecord, previous: FailureRecord | undefined): Promise<boolean>;
+  /**
+   * Adds one to the count of the window that started after `windowStartAfter` (a key with no record
+   * starts one at `now`). Undefined when the stored window is older: start a new one.
+   */
+  addToWindow(
+    key: string,
+    now: number,
+    windowStartAfter: number,
+    ttl: number,
+  ): Promise<FailureRecord | undefined>;
+  /**
+   * Starts a new window at `now` with a count of one, only if the stored one started at or before
+   * `windowStartAfter`; a running lock is kept. Undefined when another attempt started it first.
+   */
+  startWindow(
+    key: string,
+    now: number,
+    windowStartAfter: number,
+    ttl: number,
+  ): Promise<FailureRecord | undefined>;
+  /** Takes one off the count of the window that started at `windowStart`; nothing if that window is gone. */
+  subtract(key: string, windowStart: number): Promise<void>;
+  /** Locks the key until `until`, or leaves a longer lock as it is. */
+  lock(key: string, until: number, ttl: number): Promise<void>;
 }
 
 export class DynamoFailureStore implements FailureStore {
@@ -32,45 +52,88 @@ export class DynamoFailureStore implements FailureStore {
     private readonly tableName: string,
   ) {}
 
-  async get(key: string): Promise<FailureRecord | undefined> {
-    const result = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { key }, ConsistentRead: true }),
-    );
-    return result.Item as FailureRecord | undefined;
+  addToWindow(
+    key: string,
+    now: number,
+    windowStartAfter: number,
+    ttl: number,
+  ): Promise<FailureRecord | undefined> {
+    return this.update(key, {
+      UpdateExpression:
+        'ADD failures :one SET windowStart = if_not_exists(windowStart, :now), lockedUntil = if_not_exists(lockedUntil, :zero), #ttl = if_not_exists(#ttl, :ttl)',
+      ConditionExpression: 'attribute_not_exists(#key) OR windowStart > :after',
+      ExpressionAttributeNames: { '#key': 'key', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':now': now,
+        ':zero': 0,
+        ':ttl': ttl,
+        ':after': windowStartAfter,
+      },
+    });
   }
 
-  async getMany(keys: readonly string[]): Promise<FailureRecord[]> {
-    const found: FailureRecord[] = [];
-    let pending: Record<string, unknown>[] | undefined = [...new Set(keys)].map((key) => ({ key }));
-    // BatchGet may hand back unprocessed keys under load; ask again for those (bounded).
-    for (let attempt = 0; pending && pending.length > 0 && attempt < 5; attempt++) {
-      const result: BatchGetCommandOutput = await this.db.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      found.push(...((result.Responses?.[this.tableName] ?? []) as FailureRecord[]));
-      pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
-    }
-    if (pending && pending.length > 0) throw new Error('sign-in failure records could not be read');
-    return found;
+  startWindow(
+    key: string,
+    now: number,
+    windowStartAfter: number,
+    ttl: number,
+  ): Promise<FailureRecord | undefined> {
+    return this.update(key, {
+      UpdateExpression:
+        'SET windowStart = :now, failures = :one, lockedUntil = if_not_exists(lockedUntil, :zero), #ttl = :ttl',
+      // A record without a window (it cannot be made by this store, but would otherwise block the key) is replaced too.
+      ConditionExpression:
+        'attribute_exists(#key) AND (windowStart <= :after OR attribute_not_exists(windowStart))',
+      ExpressionAttributeNames: { '#key': 'key', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':now': now,
+        ':zero': 0,
+        ':ttl': ttl,
+        ':after': windowStartAfter,
+      },
+    });
   }
 
-  async replace(next: FailureRecord, previous: FailureRecord | undefined): Promise<boolean> {
+  async subtract(key: string, windowStart: number): Promise<void> {
+    await this.update(key, {
+      UpdateExpression: 'ADD failures :minusOne',
+      ConditionExpression: 'windowStart = :windowStart AND failures > :zero',
+      ExpressionAttributeValues: { ':minusOne': -1, ':windowStart': windowStart, ':zero': 0 },
+    });
+  }
+
+  async lock(key: string, until: number, ttl: number): Promise<void> {
+    await this.update(key, {
+      UpdateExpression: 'SET lockedUntil = :until, #ttl = :ttl',
+      ConditionExpression:
+        'attribute_exists(#key) AND (attribute_not_exists(lockedUntil) OR lockedUntil < :until)',
+      ExpressionAttributeNames: { '#key': 'key', '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':until': until, ':ttl': ttl },
+    });
+  }
+
+  /** One conditional UpdateItem; the record as written, or undefined when the condition did not hold. */
+  private async update(
+    key: string,
+    expression: Pick<
+      ConstructorParameters<typeof UpdateCommand>[0],
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<FailureRecord | undefined> {
     try {
-      await this.db.send(
-        new PutCommand({
+      const result = await this.db.send(
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: next,
-          ...(previous
-            ? {
-                ConditionExpression: 'failures = :f AND windowStart = :w',
-                ExpressionAttributeValues: { ':f': previous.failures, ':w': previous.windowStart },
-              }
-            : { ConditionExpression: 'attribute_not_exists(#k)', ExpressionAttributeNames: { '#k': 'key' } }),
+          Key: { key },
+          ...expression,
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return result.Attributes as FailureRecord | undefined;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionFailure(err)) return undefined;
       throw err;
     }
   }

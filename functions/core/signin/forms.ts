@@ -104,18 +104,20 @@ export async function checkFirstFactor(
     account: `${credentials.domain}\\${credentials.username}`,
     sourceAddress: context.sourceAddress,
   };
-  await deps.regulator.assertAllowed(regulated);
-  // A directory that cannot answer throws `directory_unavailable` here: no failure is counted and
-  // nobody is signed in.
-  const user = await deps.directory.authenticate(
-    credentials.domain,
-    credentials.username,
-    credentials.password,
-  );
-  if (!user) {
-    await deps.regulator.recordFailure(regulated);
-    throw new AppError('invalid_credentials', 'The domain, user name or password is not correct.');
-  }
+  // The attempt is counted before the password is checked (so parallel guesses cannot all get
+  // through) and given back unless the password was wrong: a directory that cannot answer throws
+  // `directory_unavailable` here, which counts nothing and signs nobody in.
+  const user = await deps.regulator.regulated(regulated, async () => {
+    const found = await deps.directory.authenticate(
+      credentials.domain,
+      credentials.username,
+      credentials.password,
+    );
+    if (!found) {
+      throw new AppError('invalid_credentials', 'The domain, user name or password is not correct.');
+    }
+    return found;
+  });
   if (credentials.sipUri !== undefined && normalizeSipUri(credentials.sipUri) !== user.sipUri) {
     throw new AppError('sip_uri_mismatch', 'The sign-in address does not belong to these credentials.');
   }

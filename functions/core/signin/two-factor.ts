@@ -202,14 +202,14 @@ export async function secondStep(
     account = pending.account;
     // The second factor counts against the same lock as the password.
     const regulated = { account: pending.account, sourceAddress: context.sourceAddress };
-    await deps.regulator.assertAllowed(regulated);
-    const outcome = await check(pending);
-    if (outcome !== 'ok') {
-      await deps.regulator.recordFailure(regulated);
-      throw outcome === 'reused'
-        ? new AppError('second_factor_reused', 'That code was used already. Wait for the next one.')
-        : new AppError('second_factor_invalid', 'The second factor is not correct.');
-    }
+    await deps.regulator.regulated(regulated, async () => {
+      const outcome = await check(pending);
+      if (outcome !== 'ok') {
+        throw outcome === 'reused'
+          ? new AppError('second_factor_reused', 'That code was used already. Wait for the next one.')
+          : new AppError('second_factor_invalid', 'The second factor is not correct.');
+      }
+    });
     return await finish(deps, token ?? '', pending, context);
   } catch (err) {
     recordRefusal(deps.audit, audited, account, err);

@@ -100,13 +100,14 @@ export async function signInWithNtlm(
     // Relay protection: an answer the client made for another server is refused (see README, NTLM).
     assertTargetName(answer, context.host);
     const regulated = { account, sourceAddress: context.sourceAddress };
-    await deps.regulator.assertAllowed(regulated);
-    const identity = await deps.identities.findNtlm(domain, username);
-    const proves = answerProves(answer, identity?.ntHash ?? noAccountHash);
-    if (!identity || !proves) {
-      await deps.regulator.recordFailure(regulated);
-      throw new AppError('invalid_credentials', 'The domain, user name or password is not correct.');
-    }
+    const identity = await deps.regulator.regulated(regulated, async () => {
+      const found = await deps.identities.findNtlm(domain, username);
+      const proves = answerProves(answer, found?.ntHash ?? noAccountHash);
+      if (!found || !proves) {
+        throw new AppError('invalid_credentials', 'The domain, user name or password is not correct.');
+      }
+      return found;
+    });
     const user = await deps.directory.findBySipUri(identity.sipUri);
     if (!user) {
       throw new AppError(
