@@ -1,4 +1,5 @@
 import { ConfigError } from './config.ts';
+import { readAccountDomains, readSiteList } from './setting-values.ts';
 import { sites, type Site } from './core/model.ts';
 import type { ClaimMapping } from './core/signin/claim-user.ts';
 import { isProviderUrl } from './sso-config.ts';
@@ -58,36 +59,11 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return value;
 }
 
-function siteList(raw: string | undefined): Site[] {
-  if (raw === undefined || raw.trim() === '') return [...sites];
-  const named = raw.split(',').map((s) => s.trim().toLowerCase());
-  for (const name of named) {
-    if (!sites.includes(name as Site))
-      throw new ConfigError('ASSERTION_SITES must list internal and/or external');
-  }
-  return sites.filter((site) => named.includes(site));
-}
-
-function accountDomains(raw: string | undefined): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const pair of (raw ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const [dns, domain, ...rest] = pair.split('=').map((p) => p.trim());
-    if (!dns || !domain || rest.length > 0) {
-      throw new ConfigError('ASSERTION_ACCOUNT_DOMAINS must look like contoso.com=CONTOSO');
-    }
-    map.set(dns.toUpperCase(), domain);
-  }
-  return map;
-}
-
 /** Whether `site` offers assertion sign-in; the chooser asks this without building anything else. */
 export function assertionOffered(site: Site, env: Env = process.env): boolean {
   if (!env.ASSERTION_HEADER) return false;
   try {
-    return siteList(env.ASSERTION_SITES).includes(site);
+    return readSiteList(env, 'ASSERTION_SITES', sites).includes(site);
   } catch {
     return false;
   }
@@ -139,8 +115,8 @@ export function readAssertionSettings(env: Env = process.env): AssertionSettings
     ),
     userClaim: env.ASSERTION_USER_CLAIM || assertionDefaults.userClaim,
     userMapping,
-    accountDomains: accountDomains(env.ASSERTION_ACCOUNT_DOMAINS),
-    sites: siteList(env.ASSERTION_SITES),
+    accountDomains: readAccountDomains(env, 'ASSERTION_ACCOUNT_DOMAINS'),
+    sites: readSiteList(env, 'ASSERTION_SITES', sites),
     jwksTimeoutMs: positiveInt(env, 'ASSERTION_JWKS_TIMEOUT_MS', assertionDefaults.jwksTimeoutMs),
   };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config.ts';
+import { readAccountDomains, readSiteList } from './setting-values.ts';
 import { sites, type Site } from './core/model.ts';
 import type { ClaimMapping } from './core/signin/claim-user.ts';
 
@@ -20,36 +21,11 @@ export interface CertificateSettings extends Omit<ClaimMapping, 'userClaim'> {
   readonly userField: CertificateUserField;
 }
 
-function accountDomains(raw: string | undefined): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const pair of (raw ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const [dns, domain, ...rest] = pair.split('=').map((p) => p.trim());
-    if (!dns || !domain || rest.length > 0) {
-      throw new ConfigError('CLIENT_CERT_ACCOUNT_DOMAINS must look like contoso.com=CONTOSO');
-    }
-    map.set(dns.toUpperCase(), domain);
-  }
-  return map;
-}
-
-function siteList(raw: string): Site[] {
-  const named = raw.split(',').map((s) => s.trim().toLowerCase());
-  for (const name of named) {
-    if (!sites.includes(name as Site)) {
-      throw new ConfigError('CLIENT_CERT_SITES must list internal and/or external');
-    }
-  }
-  return sites.filter((site) => named.includes(site));
-}
-
 /** Whether `site` offers certificate sign-in; the chooser asks this without building anything else. */
 export function certificateOffered(site: Site, env: Env = process.env): boolean {
   if (!env.CLIENT_CERT_SITES) return false;
   try {
-    return siteList(env.CLIENT_CERT_SITES).includes(site);
+    return readSiteList(env, 'CLIENT_CERT_SITES', sites).includes(site);
   } catch {
     return false;
   }
@@ -77,10 +53,10 @@ export function readCertificateSettings(env: Env = process.env): CertificateSett
     throw new ConfigError('CLIENT_CERT_USER_MAPPING must be sip or account');
   }
   return {
-    sites: siteList(env.CLIENT_CERT_SITES),
+    sites: readSiteList(env, 'CLIENT_CERT_SITES', sites),
     caPem,
     userField,
     userMapping,
-    accountDomains: accountDomains(env.CLIENT_CERT_ACCOUNT_DOMAINS),
+    accountDomains: readAccountDomains(env, 'CLIENT_CERT_ACCOUNT_DOMAINS'),
   };
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from './config.ts';
+import { readAccountDomains, readSiteList } from './setting-values.ts';
 import { sites, type Site } from './core/model.ts';
 
 /** How the directory user is found from the configured ID token claim. */
@@ -93,31 +94,6 @@ function providerUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
-function siteList(raw: string | undefined): Site[] {
-  if (raw === undefined || raw.trim() === '') return [...sites];
-  const named = raw.split(',').map((s) => s.trim().toLowerCase());
-  for (const name of named) {
-    if (!sites.includes(name as Site)) throw new ConfigError('SSO_SITES must list internal and/or external');
-  }
-  return sites.filter((site) => named.includes(site));
-}
-
-/** `contoso.com=CONTOSO,fabrikam.com=FABRIKAM`. */
-function accountDomains(raw: string | undefined): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const pair of (raw ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const [dns, domain, ...rest] = pair.split('=').map((p) => p.trim());
-    if (!dns || !domain || rest.length > 0) {
-      throw new ConfigError('SSO_ACCOUNT_DOMAINS must look like contoso.com=CONTOSO,fabrikam.com=FABRIKAM');
-    }
-    map.set(dns.toUpperCase(), domain);
-  }
-  return map;
-}
-
 /** A per-site setting: `NAME_<SITE>`, else `NAME`. */
 const perSiteInt = (env: Env, name: string, site: Site): number | undefined =>
   positiveInt(env, `${name}_${site.toUpperCase()}`) ?? positiveInt(env, name);
@@ -126,7 +102,7 @@ const perSiteInt = (env: Env, name: string, site: Site): number | undefined =>
 export function ssoOffered(site: Site, env: Env = process.env): boolean {
   if (!env.SSO_ISSUER) return false;
   try {
-    return siteList(env.SSO_SITES).includes(site);
+    return readSiteList(env, 'SSO_SITES', sites).includes(site);
   } catch {
     return false;
   }
@@ -168,8 +144,8 @@ export function readSsoSettings(env: Env = process.env): SsoSettings | undefined
     scopes,
     userClaim: env.SSO_USER_CLAIM || ssoDefaults.userClaim,
     userMapping,
-    accountDomains: accountDomains(env.SSO_ACCOUNT_DOMAINS),
-    sites: siteList(env.SSO_SITES),
+    accountDomains: readAccountDomains(env, 'SSO_ACCOUNT_DOMAINS'),
+    sites: readSiteList(env, 'SSO_SITES', sites),
     perSite: Object.fromEntries(
       sites.map((site) => [
         site,

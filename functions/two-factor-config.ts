@@ -1,4 +1,5 @@
 import { ConfigError } from './config.ts';
+import { readSiteList } from './setting-values.ts';
 import { sites, type Site } from './core/model.ts';
 import type { TwoFactorRules } from './core/signin/two-factor.ts';
 
@@ -12,18 +13,6 @@ export interface TwoFactorSettings extends TwoFactorRules {
 
 export const twoFactorDefaults = { pendingSeconds: 300, totpIssuer: 'Web Communicator' } as const;
 
-function siteList(env: Env, name: string, fallback: readonly Site[]): Site[] {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return [...fallback];
-  if (raw.trim() === 'none') return [];
-  const named = raw.split(',').map((s) => s.trim().toLowerCase());
-  for (const entry of named) {
-    if (!sites.includes(entry as Site))
-      throw new ConfigError(`${name} must list internal and/or external, or be none`);
-  }
-  return sites.filter((site) => named.includes(site));
-}
-
 function positiveInt(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -35,15 +24,15 @@ function positiveInt(env: Env, name: string, fallback: number): number {
 /** Whether `site` offers two-factor sign-in (on by default); the chooser asks this. */
 export function twoFactorOffered(site: Site, env: Env = process.env): boolean {
   try {
-    return siteList(env, 'TWO_FACTOR_SITES', sites).includes(site);
+    return readSiteList(env, 'TWO_FACTOR_SITES', sites, { allowNone: true }).includes(site);
   } catch {
     return false;
   }
 }
 
 export function readTwoFactorSettings(env: Env = process.env): TwoFactorSettings {
-  const offered = siteList(env, 'TWO_FACTOR_SITES', sites);
-  const requiredSites = siteList(env, 'TWO_FACTOR_REQUIRED_SITES', []);
+  const offered = readSiteList(env, 'TWO_FACTOR_SITES', sites, { allowNone: true });
+  const requiredSites = readSiteList(env, 'TWO_FACTOR_REQUIRED_SITES', [], { allowNone: true });
   const unreachable = requiredSites.filter((site) => !offered.includes(site));
   if (unreachable.length > 0) {
     throw new ConfigError(
