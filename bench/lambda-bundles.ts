@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { allHandlerModules } from '../functions/routes.ts';
-import { lambdaAliases, requireBanner } from '../lib/lambda-bundling.ts';
+import { lambdaBuildOptions } from '../lib/lambda-bundling.ts';
 import type { BenchPlan } from './support/context.ts';
 import { perRunFigure, round, type Figure } from './support/figures.ts';
 
@@ -65,14 +65,8 @@ export async function lambdaBundleFigures(plan: BenchPlan['bundles']): Promise<F
       entryPoints: Object.fromEntries(modules.map((m) => [fileOf(m), join(functionsDir, `${m}.ts`)])),
       outdir: dir,
       outExtension: { '.js': '.mjs' },
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      banner: { js: requireBanner },
-      alias: { ...lambdaAliases },
+      ...lambdaBuildOptions,
+      mainFields: [...lambdaBuildOptions.mainFields],
       absWorkingDir: repositoryRoot,
       metafile: true,
       logLevel: 'silent',

@@ -24,3 +24,18 @@ export const lambdaAliases: Readonly<Record<string, string>> = {
 export const lambdaAliasArgs: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(lambdaAliases).map(([module, replacement]) => [`--alias:${module}`, replacement]),
 );
+
+/**
+ * The same bundling as esbuild build options, for code that bundles handlers itself (the benchmark,
+ * the bundling test): ESM for Node.js 22, minified, the banner and the aliases above.
+ */
+export const lambdaBuildOptions = {
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: { js: requireBanner },
+  alias: { ...lambdaAliases },
+} as const;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { build } from 'esbuild';
-import { lambdaAliases, requireBanner } from '../../lib/lambda-bundling.ts';
+import { lambdaBuildOptions } from '../../lib/lambda-bundling.ts';
 
 const run = promisify(execFile);
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,14 +28,8 @@ async function bundleClient() {
       loader: 'ts',
     },
     outfile,
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    banner: { js: requireBanner },
-    alias: { ...lambdaAliases },
+    ...lambdaBuildOptions,
+    mainFields: [...lambdaBuildOptions.mainFields],
     absWorkingDir: repositoryRoot,
     metafile: true,
     logLevel: 'silent',
