@@ -36,6 +36,34 @@ async function signInWithForms(page: Page, user: { username: string; password: s
   await Promise.all([page.waitForURL(`${rt.internalUrl}/app/`), page.click('button[type=submit]')]);
 }
 
+/** The two-factor page's first step, with the password; on to the second step. */
+async function passwordStep(page: Page, user: { username: string; password: string }) {
+  await page.fill('input[name=domain]', demo.domain);
+  await page.fill('input[name=username]', user.username);
+  await page.fill('input[name=password]', user.password);
+  await Promise.all([
+    page.waitForURL(`${rt.internalUrl}/auth/two-factor/verify`),
+    page.click('button[type=submit]'),
+  ]);
+}
+
+/** A USB security key plugged into this browser profile: Chromium's virtual authenticator (DevTools). */
+async function addSecurityKey(page: Page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'usb',
+      hasResidentKey: false,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, authenticatorId };
+}
+
 describe(
   'two-factor sign-in with an authenticator app in Chromium',
   { skip: available === true ? false : available },
@@ -55,13 +83,7 @@ describe(
       await Promise.all([page.waitForURL(`${rt.internalUrl}/`), page.click('#sign-out')]);
 
       await page.getByRole('link', { name: /second factor/i }).click();
-      await page.fill('input[name=domain]', demo.domain);
-      await page.fill('input[name=username]', demo.alice.username);
-      await page.fill('input[name=password]', demo.alice.password);
-      await Promise.all([
-        page.waitForURL(`${rt.internalUrl}/auth/two-factor/verify`),
-        page.click('button[type=submit]'),
-      ]);
+      await passwordStep(page, demo.alice);
       await page.fill('input[name=code]', '000000');
       await page.getByRole('button', { name: 'Sign in' }).click();
       assert.match((await page.textContent('[role=alert]')) ?? '', /not correct/);
@@ -92,18 +114,7 @@ describe(
     it("adds a security key (Chromium's virtual authenticator), then signs in with the password and the key", async () => {
       const context = await browser.newContext();
       const page = await context.newPage();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('WebAuthn.enable');
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          transport: 'usb',
-          hasResidentKey: false,
-          hasUserVerification: true,
-          isUserVerified: true,
-          automaticPresenceSimulation: true,
-        },
-      });
+      const { cdp, authenticatorId } = await addSecurityKey(page);
       await signInWithForms(page, demo.bob);
       await page.goto(`${rt.internalUrl}/auth/two-factor/enrol`);
 
@@ -119,13 +130,7 @@ describe(
       await Promise.all([page.waitForURL(`${rt.internalUrl}/`), page.click('#sign-out')]);
 
       await page.getByRole('link', { name: /second factor/i }).click();
-      await page.fill('input[name=domain]', demo.domain);
-      await page.fill('input[name=username]', demo.bob.username);
-      await page.fill('input[name=password]', demo.bob.password);
-      await Promise.all([
-        page.waitForURL(`${rt.internalUrl}/auth/two-factor/verify`),
-        page.click('button[type=submit]'),
-      ]);
+      await passwordStep(page, demo.bob);
       await Promise.all([
         page.waitForURL(`${rt.internalUrl}/app/`),
         page.getByRole('button', { name: /use your security key/i }).click(),
@@ -142,26 +147,9 @@ describe(
     it('refuses the key of another browser: without the registered key the second step fails and says why', async () => {
       const context = await browser.newContext();
       const page = await context.newPage();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('WebAuthn.enable');
-      await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          transport: 'usb',
-          hasResidentKey: false,
-          hasUserVerification: true,
-          isUserVerified: true,
-          automaticPresenceSimulation: true,
-        },
-      });
+      await addSecurityKey(page);
       await page.goto(`${rt.internalUrl}/auth/two-factor`);
-      await page.fill('input[name=domain]', demo.domain);
-      await page.fill('input[name=username]', demo.bob.username);
-      await page.fill('input[name=password]', demo.bob.password);
-      await Promise.all([
-        page.waitForURL(`${rt.internalUrl}/auth/two-factor/verify`),
-        page.click('button[type=submit]'),
-      ]);
+      await passwordStep(page, demo.bob);
 
       await page.getByRole('button', { name: /use your security key/i }).click();
 
