@@ -8,7 +8,9 @@ import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 // typed, so an unknown name locks exactly like a real one, with the same answer.
 //
 // Timing tolerance (stated, measured): the medians of interleaved samples may differ by at most 35%
-// for the hashing path (~0.3 s a request), and by at most 25 ms for the locked path (no hashing).
+// for the hashing path (~0.3 s a request), and for the locked path (no hashing, a few writes) by at
+// most 25 ms or 35% of its median, whichever is larger: on a shared 2-core machine a locked answer
+// takes 20-90 ms, and the two names run exactly the same code.
 let rt: TestRuntime;
 
 before(async () => {
@@ -69,7 +71,7 @@ describe('account enumeration', () => {
     const real: number[] = [];
     const ghost: number[] = [];
     const bodies = new Set<string>();
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 9; i++) {
       const a = await attempt('alice', demo.alice.password);
       const b = await attempt('ghost', 'anything');
       assert.equal(a.status, 429);
@@ -81,6 +83,10 @@ describe('account enumeration', () => {
     }
     assert.equal(bodies.size, 1, 'one body for both');
     const difference = Math.abs(median(real) - median(ghost));
-    assert.ok(difference < 25, `locked medians differ by ${difference.toFixed(1)} ms`);
+    const tolerance = Math.max(25, 0.35 * Math.min(median(real), median(ghost)));
+    assert.ok(
+      difference < tolerance,
+      `locked medians differ by ${difference.toFixed(1)} ms (tolerance ${tolerance.toFixed(1)} ms)`,
+    );
   });
 });
