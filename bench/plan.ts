@@ -16,14 +16,14 @@ export const fullPlan: BenchPlan = {
 /** `npm run bench -- --quick`: every figure, fewer samples; under a minute. */
 export const quickPlan: BenchPlan = {
   name: 'quick',
-  signIn: { runs: 3, signInsPerRun: 20, concurrency: 20 },
-  cheapSignIn: { runs: 3, signInsPerRun: 100, concurrency: 20 },
-  imLatency: { runs: 3, messagesPerRun: 200 },
-  imThroughput: { runs: 3, pairs: 50, window: 2, seconds: 2 },
-  presence: { watcherCounts: [100, 500], changes: 3 },
+  signIn: { runs: 2, signInsPerRun: 20, concurrency: 20 },
+  cheapSignIn: { runs: 3, signInsPerRun: 60, concurrency: 20 },
+  imLatency: { runs: 3, messagesPerRun: 100 },
+  imThroughput: { runs: 3, pairs: 50, window: 2, seconds: 1.5 },
+  presence: { watcherCounts: [100, 500], changes: 2 },
   requests: { repeats: 3 },
   // Every bundle's size; load times for the hot path only (a fresh process per load costs seconds here).
-  bundles: { loads: 3, loadModules: ['http/authorizer', 'http/forms-sign-in', 'ws/connect', 'ws/actions'] },
+  bundles: { loads: 2, loadModules: ['http/authorizer', 'http/forms-sign-in', 'ws/connect', 'ws/actions'] },
   authorizer: { runs: 3, decisionsPerRun: 1000 },
 };
 
