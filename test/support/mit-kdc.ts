@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, toolsAvailable, waitForPort } from './daemon.ts';
 
 /** The MIT Kerberos programs the fixture runs (Debian: krb5-kdc, krb5-admin-server, krb5-user). */
 export const kerberosTools = {
@@ -19,11 +18,7 @@ export const kerberosTools = {
  * installs them); on a developer's machine the suite is skipped with the reason printed.
  */
 export function kdcAvailable(): true | string {
-  const missing = Object.values(kerberosTools).filter((path) => !existsSync(path));
-  if (missing.length === 0) return true;
-  const reason = `${missing.join(', ')} missing: apt-get install -y krb5-kdc krb5-admin-server krb5-user`;
-  if (process.env.CI) throw new Error(reason);
-  return reason;
+  return toolsAvailable(kerberosTools, 'apt-get install -y krb5-kdc krb5-admin-server krb5-user');
 }
 
 export interface KdcUser {
@@ -79,34 +74,6 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, i
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-async function waitForPort(port: number, child: ChildProcess, log: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (child.exitCode !== null) {
-      throw new Error(`krb5kdc exited ${child.exitCode}: ${await readFile(log, 'utf8').catch(() => '')}`);
-    }
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`krb5kdc did not listen on ${port} within 5 s`);
 }
 
 /**
@@ -174,7 +141,7 @@ export async function startKdc(options: KdcOptions): Promise<Kdc> {
     await kadmin(`ktadd -k ${keytab} ${service}`);
   }
   const kdc = spawn(kerberosTools.krb5kdc, ['-n', '-r', realm], { env, stdio: 'ignore' });
-  await waitForPort(port, kdc, log);
+  await waitForPort('krb5kdc', port, kdc, () => readFile(log, 'utf8').catch(() => ''));
   let ccaches = 0;
   const clientEnv = (ccache: string): NodeJS.ProcessEnv => ({
     ...process.env,

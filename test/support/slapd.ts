@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 import { generate } from 'selfsigned';
 import { makeCa } from './certificates.ts';
+import { freePort, toolsAvailable, waitForPort } from './daemon.ts';
 import type { TestPerson } from './directory-people.ts';
 
 /** The OpenLDAP programs the fixture runs (Debian: slapd). */
@@ -18,11 +18,7 @@ export const slapdTools = { slapd: '/usr/sbin/slapd', slapadd: '/usr/sbin/slapad
  * installs it); on a developer's machine the suite is skipped with the reason printed.
  */
 export function slapdAvailable(): true | string {
-  const missing = Object.values(slapdTools).filter((path) => !existsSync(path));
-  if (missing.length === 0) return true;
-  const reason = `${missing.join(', ')} missing: apt-get install -y slapd ldap-utils`;
-  if (process.env.CI) throw new Error(reason);
-  return reason;
+  return toolsAvailable(slapdTools, 'apt-get install -y slapd ldap-utils');
 }
 
 /**
@@ -101,32 +97,6 @@ function run(command: string, args: readonly string[]): Promise<string> {
       else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output}`));
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (child.exitCode !== null) throw new Error(`slapd exited ${child.exitCode}: ${output()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`slapd did not listen on ${port} within 10 s: ${output()}`);
 }
 
 /** `{SSHA}` as slapd stores passwords: SHA-1 over password and salt, then the salt. */
@@ -262,8 +232,8 @@ access to *
     });
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await waitForPort(ldapsPort, child, () => output);
-    await waitForPort(ldapPort, child, () => output);
+    await waitForPort('slapd', ldapsPort, child, () => output);
+    await waitForPort('slapd', ldapPort, child, () => output);
   };
   const stop = async () => {
     const running = child;
