@@ -22,9 +22,18 @@ if (unknown.length > 0 || badGroup) {
   process.exit(2);
 }
 
+const failed: string[] = [];
 await runBench({
   plan: args.includes('--quick') ? quickPlan : fullPlan,
   only: only as FigureGroup[],
-  report: (figure) => console.log(JSON.stringify(figure)),
+  report: (figure) => {
+    if (figure.name.endsWith('.failed')) failed.push(figure.name);
+    console.log(JSON.stringify(figure));
+  },
   profileDir: args.find((a) => a.startsWith('--profile='))?.slice('--profile='.length),
 });
+// A group that could not be measured is a broken benchmark, not a slow machine: say so in the exit code.
+if (failed.length > 0) {
+  console.error(`bench: ${failed.join(', ')}`);
+  process.exitCode = 1;
+}
