@@ -44,6 +44,15 @@ const descriptors = (list: unknown): PublicKeyCredentialDescriptor[] =>
     ...(d.transports ? { transports: d.transports } : {}),
   }));
 
+/** A key's answer as the server reads it (WebAuthn's JSON form): the same fields in both ceremonies. */
+const credentialJson = (credential: PublicKeyCredential, response: Record<string, unknown>) => ({
+  id: credential.id,
+  rawId: toBase64Url(credential.rawId),
+  type: credential.type,
+  response,
+  clientExtensionResults: credential.getClientExtensionResults(),
+});
+
 async function signInWithSecurityKey(): Promise<string> {
   const options = await post('/auth/two-factor/security-key/options', {});
   const credential = (await navigator.credentials.get({
@@ -56,18 +65,12 @@ async function signInWithSecurityKey(): Promise<string> {
   if (!credential) throw new Error('No security key answered.');
   const response = credential.response as AuthenticatorAssertionResponse;
   const answer = await post('/auth/two-factor/security-key', {
-    credential: {
-      id: credential.id,
-      rawId: toBase64Url(credential.rawId),
-      type: credential.type,
-      response: {
-        clientDataJSON: toBase64Url(response.clientDataJSON),
-        authenticatorData: toBase64Url(response.authenticatorData),
-        signature: toBase64Url(response.signature),
-        userHandle: toBase64Url(response.userHandle),
-      },
-      clientExtensionResults: credential.getClientExtensionResults(),
-    },
+    credential: credentialJson(credential, {
+      clientDataJSON: toBase64Url(response.clientDataJSON),
+      authenticatorData: toBase64Url(response.authenticatorData),
+      signature: toBase64Url(response.signature),
+      userHandle: toBase64Url(response.userHandle),
+    }),
   });
   return typeof answer.location === 'string' ? answer.location : '/app/';
 }
@@ -86,17 +89,11 @@ async function addSecurityKey(): Promise<number> {
   if (!credential) throw new Error('No security key answered.');
   const response = credential.response as AuthenticatorAttestationResponse;
   const answer = await post('/auth/two-factor/enrol/security-key', {
-    credential: {
-      id: credential.id,
-      rawId: toBase64Url(credential.rawId),
-      type: credential.type,
-      response: {
-        clientDataJSON: toBase64Url(response.clientDataJSON),
-        attestationObject: toBase64Url(response.attestationObject),
-        transports: response.getTransports?.() ?? [],
-      },
-      clientExtensionResults: credential.getClientExtensionResults(),
-    },
+    credential: credentialJson(credential, {
+      clientDataJSON: toBase64Url(response.clientDataJSON),
+      attestationObject: toBase64Url(response.attestationObject),
+      transports: response.getTransports?.() ?? [],
+    }),
   });
   return Number(answer.securityKeys ?? 0);
 }
