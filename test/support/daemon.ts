@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
@@ -51,4 +51,31 @@ export async function waitForPort(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${name} did not listen on ${port} within ${(attempts * 50) / 1000} s: ${await output()}`);
+}
+
+/**
+ * Runs one of the daemon's tools to completion (15 s at most) and answers its output; fails with the
+ * output if it exits non-zero. `input` is written to its standard input.
+ */
+export function runTool(
+  command: string,
+  args: readonly string[],
+  options: { readonly env?: NodeJS.ProcessEnv; readonly input?: string } = {},
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output}`));
+    });
+    // A program that never reads its input (most of them) closes the pipe early: not an error.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
 }

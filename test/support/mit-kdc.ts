@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, toolsAvailable, waitForPort } from './daemon.ts';
+import { freePort, runTool, toolsAvailable, waitForPort } from './daemon.ts';
 
 /** The MIT Kerberos programs the fixture runs (Debian: krb5-kdc, krb5-admin-server, krb5-user). */
 export const kerberosTools = {
@@ -56,25 +56,6 @@ export interface Kdc {
 }
 
 const defaultEnctypes = ['aes256-cts-hmac-sha1-96', 'aes128-cts-hmac-sha1-96'];
-
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string) {
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(output);
-      else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output}`));
-    });
-    // A program that never reads its input (most of them) closes the pipe early: not an error.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
-  });
-}
 
 /**
  * A throwaway MIT KDC on a loopback port, with its own configuration (no DNS, no reverse lookups),
@@ -133,8 +114,8 @@ export async function startKdc(options: KdcOptions): Promise<Kdc> {
     KRB5_KDC_PROFILE: kdcProfile,
     KRB5CCNAME: `FILE:${join(dir, 'default.ccache')}`,
   };
-  await run(kerberosTools.kdb5_util, ['create', '-s', '-r', realm, '-P', 'fixture-master-key'], env);
-  const kadmin = (query: string) => run(kerberosTools.kadminLocal, ['-r', realm, '-q', query], env);
+  await runTool(kerberosTools.kdb5_util, ['create', '-s', '-r', realm, '-P', 'fixture-master-key'], { env });
+  const kadmin = (query: string) => runTool(kerberosTools.kadminLocal, ['-r', realm, '-q', query], { env });
   for (const user of options.users) await kadmin(`addprinc -pw ${user.password} ${user.name}`);
   for (const service of options.services ?? []) {
     await kadmin(`addprinc -randkey ${service}`);
@@ -159,7 +140,7 @@ export async function startKdc(options: KdcOptions): Promise<Kdc> {
     async kinit(user, kinitOptions = {}) {
       const ccache = kinitOptions.ccache ?? join(dir, `${user.name.replace(/\W/g, '_')}-${++ccaches}.ccache`);
       const args = [...(kinitOptions.lifetime ? ['-l', kinitOptions.lifetime] : []), `${user.name}@${realm}`];
-      await run(kerberosTools.kinit, args, clientEnv(ccache), `${user.password}\n`);
+      await runTool(kerberosTools.kinit, args, { env: clientEnv(ccache), input: `${user.password}\n` });
       return ccache;
     },
     kadmin,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 import { generate } from 'selfsigned';
 import { makeCa } from './certificates.ts';
-import { freePort, toolsAvailable, waitForPort } from './daemon.ts';
+import { freePort, runTool, toolsAvailable, waitForPort } from './daemon.ts';
 import type { TestPerson } from './directory-people.ts';
 
 /** The OpenLDAP programs the fixture runs (Debian: slapd). */
@@ -81,22 +81,6 @@ export interface Slapd {
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
-}
-
-function run(command: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(output);
-      else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output}`));
-    });
-  });
 }
 
 /** `{SSHA}` as slapd stores passwords: SHA-1 over password and salt, then the salt. */
@@ -219,7 +203,7 @@ access to *
   ].join('\n');
   const ldifFile = join(dir, 'people.ldif');
   await writeFile(ldifFile, ldif);
-  await run(slapdTools.slapadd, ['-f', config, '-l', ldifFile]);
+  await runTool(slapdTools.slapadd, ['-f', config, '-l', ldifFile]);
 
   const ldapUrl = `ldap://127.0.0.1:${ldapPort}`;
   const ldapsUrl = `ldaps://127.0.0.1:${ldapsPort}`;
