@@ -77,6 +77,7 @@ export async function lambdaBundleFigures(plan: BenchPlan['bundles']): Promise<F
       target: 'node22',
       awsSdk: 'bundled',
       credentials: 'environment only',
+      directory: 'built-in (the LDAP client left out, as for such a deployment)',
     };
     const outputs = Object.values(metafile.outputs);
     for (const module of modules) {

@@ -35,7 +35,7 @@ export interface Deps {
 export async function buildDeps(settings: Settings, clock: Clock = systemClock): Promise<Deps> {
   const db = createDocumentClient(settings.dynamoEndpoint);
   const { tableNames } = settings;
-  const directory = buildDirectory(db, tableNames, clock);
+  const directory = await buildDirectory(db, tableNames, clock);
   const tickets = new Tickets(
     new DynamoTicketStore(db, tableNames.tickets),
     await loadSigningKeys(settings.signingKey, clock),

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { FilterParser } from 'ldapts';
 import { ConfigError } from './config.ts';
 import {
   isAttributeName,
@@ -74,14 +73,9 @@ function flag(env: Env, name: string, fallback: FlagSource): FlagSource {
   return source;
 }
 
+/** Parsed where it is used (`core/directory/ldap/user-filter.ts`), so reading it needs no LDAP code. */
 function userFilter(env: Env, fallback: string): string {
-  const value = env.LDAP_USER_FILTER?.trim() || fallback;
-  try {
-    FilterParser.parseString(value);
-  } catch (err) {
-    throw new ConfigError(`LDAP_USER_FILTER is not an LDAP filter: ${(err as Error).message}`);
-  }
-  return value;
+  return env.LDAP_USER_FILTER?.trim() || fallback;
 }
 
 /**

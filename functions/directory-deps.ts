@@ -2,7 +2,6 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from './core/clock.ts';
 import { CachedDirectory } from './core/directory/cached-directory.ts';
-import { LdapDirectoryStore } from './core/directory/ldap/ldap-directory.ts';
 import { DynamoDirectoryStore, type DirectoryStore } from './core/directory/store.ts';
 import type { TableNames } from './core/storage/tables.ts';
 import { readDirectorySettings, type DirectorySettings, type LdapSettings } from './directory-config.ts';
@@ -30,15 +29,31 @@ function passwordSource(source: LdapSettings['bindPassword']): () => Promise<str
  * The directory this instance reads users and policy from: the built-in one (DynamoDB) or the
  * organisation's LDAP / Active Directory behind a short policy cache.
  */
-export function buildDirectory(
+export async function buildDirectory(
   db: DynamoDBDocumentClient,
   tableNames: TableNames,
   clock: Clock,
   settings: DirectorySettings = readDirectorySettings(),
-): DirectoryStore {
+): Promise<DirectoryStore> {
   if (settings.provider === 'builtin') {
     return new DynamoDirectoryStore(db, tableNames.users, tableNames.directorySearch);
   }
-  const ldap = new LdapDirectoryStore({ ...settings, bindPassword: passwordSource(settings.bindPassword) });
+  // A deployment whose directory is the built-in one is bundled without the LDAP client:
+  // `lib/lambda-bundling.ts` replaces this variable with "false" at bundling, which makes the import a
+  // dead branch that esbuild leaves out, and `ldapts` with it (55 KB less to load at every cold
+  // start). Run from source it is unset.
+  const ldapModule =
+    process.env.CWA_BUNDLE_LDAP === 'false'
+      ? undefined
+      : await import('./core/directory/ldap/ldap-directory.ts');
+  if (!ldapModule) {
+    throw new Error(
+      'DIRECTORY_PROVIDER is ldap, but this function was bundled without the LDAP client: deploy with the directory settings in signInSettings',
+    );
+  }
+  const ldap = new ldapModule.LdapDirectoryStore({
+    ...settings,
+    bindPassword: passwordSource(settings.bindPassword),
+  });
   return new CachedDirectory(ldap, clock, settings.policyCacheSeconds);
 }

@@ -1,6 +1,7 @@
 import { ConfigError } from '../functions/config.ts';
 import { readAssertionSettings } from '../functions/assertion-config.ts';
 import { readCertificateSettings } from '../functions/certificate-config.ts';
+import { parseUserFilter } from '../functions/core/directory/ldap/user-filter.ts';
 import { readDirectorySettings } from '../functions/directory-config.ts';
 import { readSignOutPages } from '../functions/sign-out-config.ts';
 import { readSsoSettings } from '../functions/sso-config.ts';
@@ -47,7 +48,8 @@ export function signInSettingsEnvironment(
     );
   }
   try {
-    readDirectorySettings(settings);
+    const directory = readDirectorySettings(settings);
+    if (directory.provider === 'ldap') parseUserFilter(directory.mapping.userFilter);
     readSsoSettings(settings);
     readAssertionSettings(settings);
     readCertificateSettings(settings);

@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { lambdaAliasArgs, requireBanner } from '../lambda-bundling.ts';
+import { lambdaAliasArgs, lambdaDefines, requireBanner } from '../lambda-bundling.ts';
 import type { DataTables } from './data-tables.ts';
 
 /** What a handler reaches at run time; anything not granted here is denied. */
@@ -124,6 +124,8 @@ export class HandlerFunction extends Construct {
         bundleAwsSDK: true,
         // Shared with the benchmark that measures these bundles (lib/lambda-bundling.ts).
         esbuildArgs: { ...lambdaAliasArgs },
+        // What this deployment leaves out of the bundle (the LDAP client, unless its directory is LDAP).
+        define: lambdaDefines(props.settings),
       },
     });
     if (access.data) props.tables.grantReadWriteData(this.function);

@@ -353,17 +353,30 @@ describe('functions', () => {
     }
   });
 
-  it('bundles every handler with credentials from the environment only (no SSO, STS or profile sources)', () => {
+  /** The handler bundles the synthesis wrote (one `index.mjs` per asset), at least one per handler. */
+  function synthesizedBundles(): string[] {
     const bundles = readdirSync(app.outdir)
       .filter((entry) => entry.startsWith('asset.') && existsSync(join(app.outdir, entry, 'index.mjs')))
       .map((entry) => readFileSync(join(app.outdir, entry, 'index.mjs'), 'utf8'));
     assert.ok(bundles.length >= allHandlerModules().length, `${bundles.length} bundles`);
+    return bundles;
+  }
+
+  it('bundles every handler with credentials from the environment only (no SSO, STS or profile sources)', () => {
+    const bundles = synthesizedBundles();
     const withCredentials = bundles.filter((b) => b.includes('AWS_SECRET_ACCESS_KEY'));
     assert.ok(withCredentials.length >= allHandlerModules().length, 'every handler reaches AWS');
     for (const bundle of withCredentials) {
       assert.equal(bundle.includes('AWS_WEB_IDENTITY_TOKEN_FILE'), false);
       assert.equal(bundle.includes('AWS_CONTAINER_CREDENTIALS_FULL_URI'), false);
     }
+  });
+
+  it('leaves the LDAP client out of every bundle when the directory is the built-in one', () => {
+    const bundles = synthesizedBundles();
+    // The StartTLS extended operation's OID, which only the LDAP client (ldapts) carries.
+    const withLdap = bundles.filter((bundle) => bundle.includes('1.3.6.1.4.1.1466.20037'));
+    assert.equal(withLdap.length, 0, `${withLdap.length} bundles carry the LDAP client`);
   });
 
   it('runs every scheduled task on its EventBridge schedule', () => {

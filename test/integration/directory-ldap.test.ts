@@ -116,7 +116,7 @@ if (available === true) {
       );
 
     it('speaks StartTLS on ldap:// and checks the certificate', async () => {
-      const directory = directoryWith({ LDAP_URL: slapd.ldapUrl, LDAP_STARTTLS: 'true' });
+      const directory = await directoryWith({ LDAP_URL: slapd.ldapUrl, LDAP_STARTTLS: 'true' });
       const { alice } = testPeople;
       const user = await directory.authenticate(testDomain, alice.username, alice.password);
       assert.equal(user?.sipUri, alice.sipUri);
@@ -130,7 +130,7 @@ if (available === true) {
         { LDAP_CA_PEM: stranger.cert, LDAP_URL: slapd.ldapUrl, LDAP_STARTTLS: 'true' },
       ];
       for (const overrides of variants) {
-        const directory = directoryWith(overrides);
+        const directory = await directoryWith(overrides);
         const { alice } = testPeople;
         await assert.rejects(
           directory.authenticate(testDomain, alice.username, alice.password),
@@ -140,7 +140,7 @@ if (available === true) {
     });
 
     it('reads a plain OpenLDAP directory with the openldap mapping (uid, mail, no OCS attributes)', async () => {
-      const directory = directoryWith({ LDAP_SCHEMA: 'openldap', LDAP_USER_FILTER: '' });
+      const directory = await directoryWith({ LDAP_SCHEMA: 'openldap', LDAP_USER_FILTER: '' });
       const { bob } = testPeople;
       const user = await directory.authenticate(testDomain, bob.username, bob.password);
       assert.deepEqual(user, {
@@ -169,7 +169,7 @@ if (available === true) {
           { LDAP_URL: `ldap://127.0.0.1:${port}`, LDAP_STARTTLS: 'true' },
         ];
         for (const overrides of variants) {
-          const directory = directoryWith({ ...overrides, LDAP_TIMEOUT_MS: '300' });
+          const directory = await directoryWith({ ...overrides, LDAP_TIMEOUT_MS: '300' });
           const started = performance.now();
           await assert.rejects(
             directory.authenticate(testDomain, 'alice', 'alice-directory-pass'),
@@ -191,7 +191,7 @@ if (available === true) {
     });
 
     it('fails fast with a wrong service account password: directory_unavailable, not a sign-in', async () => {
-      const directory = directoryWith({ LDAP_BIND_PASSWORD: 'not-the-service-password' });
+      const directory = await directoryWith({ LDAP_BIND_PASSWORD: 'not-the-service-password' });
       const { alice } = testPeople;
       await assert.rejects(
         directory.authenticate(testDomain, alice.username, alice.password),

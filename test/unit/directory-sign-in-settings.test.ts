@@ -23,6 +23,7 @@ describe('deployment settings for Active Directory / LDAP (signInSettings)', () 
       [{ ...ad, LDAP_CA_FILE: '/etc/ssl/ca.pem' }, /LDAP_CA_PEM/],
       [{ ...ad, LDAP_URL: 'ldap://dc1.contoso.com' }, /LDAP_STARTTLS/],
       [{ ...ad, LDAP_BASE_DN: '' }, /LDAP_BASE_DN/],
+      [{ ...ad, LDAP_USER_FILTER: '(objectClass=user' }, /LDAP_USER_FILTER/],
       [{ ...ad, LDAP_BIND_PASSWORD_SECRET_ARN: 'communicator-ldap' }, /complete ARN/],
     ];
     for (const [settings, pattern] of refusals) {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { build } from 'esbuild';
-import { lambdaBuildOptions } from '../../lib/lambda-bundling.ts';
+import { lambdaBuildOptions, lambdaDefines } from '../../lib/lambda-bundling.ts';
 
 const run = promisify(execFile);
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,5 +78,70 @@ describe('the Lambda bundles', () => {
       run(process.execPath, [outfile], { env: { PATH: process.env.PATH } }),
       /Unable to find environment variable credentials/,
     );
+  });
+
+  describe('of a deployment', () => {
+    /** The WebSocket authorizer (it builds the directory) bundled for these settings: what it carries. */
+    async function bundleAuthorizer(settings: Record<string, string>) {
+      const { metafile } = await build({
+        entryPoints: [join(repositoryRoot, 'functions/ws/authorizer.ts')],
+        write: false,
+        outfile: join(tmpdir(), 'authorizer.mjs'),
+        ...lambdaBuildOptions,
+        mainFields: [...lambdaBuildOptions.mainFields],
+        define: lambdaDefines(settings),
+        absWorkingDir: repositoryRoot,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      // What the output carries (the metafile's inputs also list files parsed and then dropped).
+      const [output] = Object.values(metafile.outputs);
+      return Object.entries(output?.inputs ?? {})
+        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+        .map(([input]) => input);
+    }
+    const hasLdap = (inputs: string[]) => inputs.some((input) => input.includes('node_modules/ldapts/'));
+
+    it('with the built-in directory leave the LDAP client out', async () => {
+      assert.equal(hasLdap(await bundleAuthorizer({})), false);
+      assert.equal(hasLdap(await bundleAuthorizer({ DIRECTORY_PROVIDER: 'builtin' })), false);
+    });
+
+    it('with an LDAP directory carry the LDAP client', async () => {
+      assert.equal(hasLdap(await bundleAuthorizer({ DIRECTORY_PROVIDER: 'ldap' })), true);
+    });
+
+    it('without the LDAP client refuse an LDAP directory at cold start, saying why', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'cwa-lambda-bundle-'));
+      dirs.push(dir);
+      const outfile = join(dir, 'index.mjs');
+      await build({
+        stdin: {
+          contents: `import { buildDirectory } from './functions/directory-deps.ts';
+            import { readDirectorySettings } from './functions/directory-config.ts';
+            const settings = readDirectorySettings({
+              DIRECTORY_PROVIDER: 'ldap',
+              LDAP_URL: 'ldaps://directory.example.test',
+              LDAP_BASE_DN: 'dc=example,dc=test',
+              LDAP_BIND_DN: 'cn=reader,dc=example,dc=test',
+              LDAP_BIND_PASSWORD: 'not-used',
+              LDAP_DOMAIN: 'EXAMPLE',
+            });
+            await buildDirectory(undefined, {}, { now: Date.now }, settings);`,
+          resolveDir: repositoryRoot,
+          loader: 'ts',
+        },
+        outfile,
+        ...lambdaBuildOptions,
+        mainFields: [...lambdaBuildOptions.mainFields],
+        absWorkingDir: repositoryRoot,
+        logLevel: 'silent',
+      });
+
+      await assert.rejects(
+        run(process.execPath, [outfile], { env: { PATH: process.env.PATH } }),
+        /bundled without the LDAP client/,
+      );
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   schemaPresets,
   userOfEntry,
 } from '../../functions/core/directory/ldap/mapping.ts';
+import { parseUserFilter } from '../../functions/core/directory/ldap/user-filter.ts';
 import type { DirectoryStore } from '../../functions/core/directory/store.ts';
 import { AppError } from '../../functions/core/errors.ts';
 import type { DirectoryUser } from '../../functions/core/model.ts';
@@ -80,7 +81,6 @@ describe('directory settings', () => {
       [{ ...ldapEnv, LDAP_BIND_PASSWORD: '' }, /LDAP_BIND_PASSWORD/],
       [{ ...ldapEnv, LDAP_BASE_DN: '' }, /LDAP_BASE_DN/],
       [{ ...ldapEnv, LDAP_SCHEMA: 'novell' }, /LDAP_SCHEMA/],
-      [{ ...ldapEnv, LDAP_USER_FILTER: '(objectClass=user' }, /LDAP_USER_FILTER/],
       [{ ...ldapEnv, LDAP_FLAG_ENABLED: 'msRTCSIP-OptionFlags&zero' }, /LDAP_FLAG_ENABLED/],
       [{ ...ldapEnv, LDAP_ATTR_USERNAME: 'sAMAccountName)(uid=*' }, /LDAP_ATTR_USERNAME/],
       [{ ...ldapEnv, LDAP_TIMEOUT_MS: '0' }, /LDAP_TIMEOUT_MS/],
@@ -94,6 +94,15 @@ describe('directory settings', () => {
         (err) => err instanceof ConfigError && pattern.test(err.message),
       );
     }
+  });
+
+  it('refuses a user filter that is not LDAP filter syntax, where it is parsed', () => {
+    const settings = readDirectorySettings({ ...ldapEnv, LDAP_USER_FILTER: '(objectClass=user' });
+    assert.ok(settings.provider === 'ldap');
+    assert.throws(
+      () => parseUserFilter(settings.mapping.userFilter),
+      (err) => err instanceof ConfigError && /LDAP_USER_FILTER/.test(err.message),
+    );
   });
 });
 

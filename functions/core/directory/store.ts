@@ -9,59 +9,26 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { DirectoryUser } from '../model.ts';
+import {
+  accountKey,
+  findable,
+  normalizeSipUri,
+  type DirectoryAccount,
+  type DirectoryEntry,
+  type WritableDirectoryStore,
+} from './directory.ts';
 import { verifyPassword } from './passwords.ts';
 import { bucketOf, indexedWords, matchesQuery, wordsOf } from './search-terms.ts';
 
-/** A directory user with the secret the forms sign-in checks. */
-export interface DirectoryAccount extends DirectoryUser {
-  readonly passwordHash?: string;
-}
-
-/**
- * Where users and their policy flags live, and who checks their passwords: the built-in directory
- * (DynamoDB, below) or the organisation's LDAP / Active Directory (`ldap/ldap-directory.ts`).
- */
-export interface DirectoryStore {
-  /** Finds the account a forms sign-in names (`DOMAIN\username`, case-insensitive). */
-  findByAccount(domain: string, username: string): Promise<DirectoryAccount | undefined>;
-  /**
-   * The user these credentials name, or undefined when the account is unknown or the password is
-   * wrong (one answer for both, after comparable work). The directory checks the password itself:
-   * a hash comparison in the built-in directory, a bind as the user in LDAP.
-   */
-  authenticate(domain: string, username: string, password: string): Promise<DirectoryUser | undefined>;
-  findBySipUri(sipUri: string): Promise<DirectoryUser | undefined>;
-  /** The users with these SIP URIs, read together (at most 100); unknown ones are left out. */
-  findManyBySipUri(sipUris: readonly string[]): Promise<DirectoryUser[]>;
-  /**
-   * People whose display name or SIP URI has words starting with each word of `query`, at most
-   * `limit`, sorted by name: only users enabled for the service with enhanced presence, and only
-   * their SIP URI and display name.
-   */
-  search(query: string, limit: number): Promise<DirectoryEntry[]>;
-}
-
-/** A directory this product writes to: the built-in one (seed, `npm run admin -- users …`). */
-export interface WritableDirectoryStore extends DirectoryStore {
-  put(account: DirectoryAccount): Promise<void>;
-  /** Every account, page by page (an administrator's listing and bulk import; never on a hot path). */
-  list(): AsyncIterable<DirectoryAccount>;
-}
-
-/** What a directory search shows of a person. */
-export interface DirectoryEntry {
-  readonly sipUri: string;
-  readonly displayName: string;
-}
-
-/** Whether a user is someone others can find and talk to. */
-export const findable = (user: DirectoryUser): boolean => user.enabled && user.enhancedPresence;
-
-export const accountKey = (domain: string, username: string): string =>
-  `${domain}\\${username}`.toLowerCase();
-
-/** SIP URIs compare case-insensitively in the host and, here, in the user part too. */
-export const normalizeSipUri = (sipUri: string): string => sipUri.trim().toLowerCase();
+export {
+  accountKey,
+  findable,
+  normalizeSipUri,
+  type DirectoryAccount,
+  type DirectoryEntry,
+  type DirectoryStore,
+  type WritableDirectoryStore,
+} from './directory.ts';
 
 type Item = DirectoryAccount & { readonly account: string };
 

@@ -5,7 +5,6 @@ import {
   Client,
   EqualityFilter,
   type Filter,
-  FilterParser,
   InvalidCredentialsError,
   OrFilter,
   SubstringFilter,
@@ -13,7 +12,7 @@ import {
 import { AppError } from '../../errors.ts';
 import type { DirectoryUser } from '../../model.ts';
 import { matchesQuery, wordsOf } from '../search-terms.ts';
-import { findable, type DirectoryAccount, type DirectoryEntry, type DirectoryStore } from '../store.ts';
+import { findable, type DirectoryAccount, type DirectoryEntry, type DirectoryStore } from '../directory.ts';
 import {
   attributesOf,
   entryValues,
@@ -21,6 +20,7 @@ import {
   userOfEntry,
   type LdapAttributeMapping,
 } from './mapping.ts';
+import { parseUserFilter } from './user-filter.ts';
 
 /** How to reach and read the organisation's directory (README, "Active Directory or LDAP"). */
 export interface LdapDirectoryOptions {
@@ -76,7 +76,7 @@ export class LdapDirectoryStore implements DirectoryStore {
   private readonly attributes: string[];
 
   constructor(private readonly options: LdapDirectoryOptions) {
-    this.userFilter = FilterParser.parseString(options.mapping.userFilter);
+    this.userFilter = parseUserFilter(options.mapping.userFilter);
     this.attributes = attributesOf(options.mapping);
   }
 

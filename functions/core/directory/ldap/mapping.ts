@@ -1,5 +1,5 @@
 import type { DirectoryUser } from '../../model.ts';
-import { normalizeSipUri } from '../store.ts';
+import { normalizeSipUri } from '../directory.ts';
 
 /**
  * Where one policy flag of a user comes from in an LDAP entry:
