@@ -54,8 +54,8 @@ describe('DynamoDB requests per action', () => {
     const disconnect = dynamoRequests();
 
     assert.deepEqual(connect, {
-      'GetItem tickets': 1,
-      'GetItem users': 1,
+      // The authorizer reads the ticket and its user in one request.
+      'BatchGetItem tickets+users': 1,
       'PutItem connections': 1,
       'UpdateItem tickets': 1,
       'UpdateItem presence': 1,

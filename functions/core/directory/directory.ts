@@ -1,4 +1,5 @@
 import type { DirectoryUser } from '../model.ts';
+import type { ItemRead } from '../storage/item-reads.ts';
 
 /**
  * What every directory is (the interfaces and the rules shared by the built-in one in `store.ts` and
@@ -25,6 +26,11 @@ export interface DirectoryStore {
    */
   authenticate(domain: string, username: string, password: string): Promise<DirectoryUser | undefined>;
   findBySipUri(sipUri: string): Promise<DirectoryUser | undefined>;
+  /**
+   * `findBySipUri` as an item read another store can make in its own request (a ticket and its user
+   * in one BatchGetItem); only a directory kept in DynamoDB has one.
+   */
+  userRead?(sipUri: string): ItemRead<DirectoryUser | undefined>;
   /** The users with these SIP URIs, read together (at most 100); unknown ones are left out. */
   findManyBySipUri(sipUris: readonly string[]): Promise<DirectoryUser[]>;
   /**

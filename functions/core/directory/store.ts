@@ -17,6 +17,7 @@ import {
   type DirectoryEntry,
   type WritableDirectoryStore,
 } from './directory.ts';
+import type { ItemRead } from '../storage/item-reads.ts';
 import { verifyPassword } from './passwords.ts';
 import { bucketOf, indexedWords, matchesQuery, wordsOf } from './search-terms.ts';
 
@@ -31,6 +32,11 @@ export {
 } from './directory.ts';
 
 type Item = DirectoryAccount & { readonly account: string };
+
+/** What the directory tells anyone but the forms sign-in's password check. */
+function withoutSecret({ passwordHash: _hash, ...user }: DirectoryAccount): DirectoryUser {
+  return user;
+}
 
 function toUser(item: Item): DirectoryAccount {
   return {
@@ -79,8 +85,7 @@ export class DynamoDirectoryStore implements WritableDirectoryStore {
     // Unknown users cost the same scrypt work as known ones (verifyPassword's dummy hash).
     const passwordOk = await verifyPassword(password, account?.passwordHash);
     if (!account || !passwordOk) return undefined;
-    const { passwordHash: _hash, ...user } = account;
-    return user;
+    return withoutSecret(account);
   }
 
   async *list(): AsyncIterable<DirectoryAccount> {
@@ -96,14 +101,21 @@ export class DynamoDirectoryStore implements WritableDirectoryStore {
 
   async findBySipUri(sipUri: string): Promise<DirectoryUser | undefined> {
     const account = await this.get(normalizeSipUri(sipUri));
-    if (!account) return undefined;
-    const { passwordHash: _hash, ...user } = account;
-    return user;
+    return account && withoutSecret(account);
+  }
+
+  userRead(sipUri: string): ItemRead<DirectoryUser | undefined> {
+    return {
+      tableName: this.tableName,
+      key: { sipUri: normalizeSipUri(sipUri) },
+      answer: (item) => item && withoutSecret(toUser(item as unknown as Item)),
+      alone: () => this.findBySipUri(sipUri),
+    };
   }
 
   async findManyBySipUri(sipUris: readonly string[]): Promise<DirectoryUser[]> {
     const accounts = await this.getMany([...new Set(sipUris.map(normalizeSipUri))]);
-    return accounts.map(({ passwordHash: _hash, ...user }) => user);
+    return accounts.map(withoutSecret);
   }
 
   async put(account: DirectoryAccount): Promise<void> {

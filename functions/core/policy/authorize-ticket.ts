@@ -23,11 +23,12 @@ export async function authorizeTicket(
   options: { readonly activity: boolean },
 ): Promise<Principal> {
   const claims = await deps.tickets.claimsOf(token, site);
-  // Both keys come from the verified token, so the ticket and the user are read together.
-  const [ticket, user] = await Promise.all([
-    deps.tickets.recordOf(claims, site),
-    deps.directory.findBySipUri(claims.sipUri),
-  ]);
+  // Both keys come from the verified token, so the ticket and the user are read together: in one
+  // request when the directory is in DynamoDB too, else in parallel (LDAP).
+  const userRead = deps.directory.userRead?.(claims.sipUri);
+  const [ticket, user] = userRead
+    ? await deps.tickets.recordOfWith(claims, site, userRead)
+    : await Promise.all([deps.tickets.recordOf(claims, site), deps.directory.findBySipUri(claims.sipUri)]);
   if (!user) throw new AppError('unauthenticated', 'Sign in first: this account no longer exists.');
   assertAccess(user, { site, legacyUrl: deps.legacyUrl });
   if (options.activity) await deps.tickets.recordActivity(ticket);

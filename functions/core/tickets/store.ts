@@ -7,6 +7,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../storage/dynamo.ts';
+import { readItems, type ItemRead } from '../storage/item-reads.ts';
 import type { AuthMethod, Site } from '../model.ts';
 
 /** The server-side half of a ticket: the JWT is only valid while this record exists and is current. */
@@ -39,6 +40,11 @@ export interface FrameUse {
 export interface TicketStore {
   put(record: TicketRecord): Promise<void>;
   get(ticketId: string): Promise<TicketRecord | undefined>;
+  /**
+   * The ticket, and with it in the same request another item read (a user from the directory).
+   * Stores that cannot read across tables leave it out; the caller then reads the two in parallel.
+   */
+  getWith?<T>(ticketId: string, other: ItemRead<T>): Promise<[TicketRecord | undefined, T]>;
   /** Records activity: moves the idle expiry, if the ticket still exists. */
   touch(ticket: TicketRecord, lastActivityAt: number, idleExpiresAt: number): Promise<void>;
   /**
@@ -117,6 +123,16 @@ export class DynamoTicketStore implements TicketStore {
       new GetCommand({ TableName: this.tableName, Key: { ticketId }, ConsistentRead: true }),
     );
     return result.Item ? recordOf(result.Item) : undefined;
+  }
+
+  getWith<T>(ticketId: string, other: ItemRead<T>): Promise<[TicketRecord | undefined, T]> {
+    const ticket: ItemRead<TicketRecord | undefined> = {
+      tableName: this.tableName,
+      key: { ticketId },
+      answer: (item) => (item ? recordOf(item) : undefined),
+      alone: () => this.get(ticketId),
+    };
+    return readItems(this.db, [ticket, other]);
   }
 
   async touch(ticket: TicketRecord, lastActivityAt: number, idleExpiresAt: number): Promise<void> {

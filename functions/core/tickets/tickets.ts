@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { AuthMethod, DirectoryUser, Site } from '../model.ts';
 import { verificationKeyOf, type SigningKeys } from './keys.ts';
+import type { ItemRead } from '../storage/item-reads.ts';
 import type { TicketRecord, TicketStore } from './store.ts';
 
 export interface TicketPolicy {
@@ -135,7 +136,21 @@ export class Tickets {
 
   /** The current record of a ticket whose claims checked out, or `unauthenticated`. */
   async recordOf(claims: TicketClaims, site: Site): Promise<TicketRecord> {
-    const record = await this.store.get(claims.ticketId);
+    return this.current(await this.store.get(claims.ticketId), claims, site);
+  }
+
+  /**
+   * `recordOf`, and another item read (the ticket's user) in the same request when the store can
+   * (one BatchGetItem), else alongside it.
+   */
+  async recordOfWith<T>(claims: TicketClaims, site: Site, other: ItemRead<T>): Promise<[TicketRecord, T]> {
+    const [record, answer] = this.store.getWith
+      ? await this.store.getWith(claims.ticketId, other)
+      : await Promise.all([this.store.get(claims.ticketId), other.alone()]);
+    return [this.current(record, claims, site), answer];
+  }
+
+  private current(record: TicketRecord | undefined, claims: TicketClaims, site: Site): TicketRecord {
     if (!record || record.sipUri !== claims.sipUri || record.site !== site) throw unauthenticated();
     if (!this.isCurrent(record)) throw unauthenticated();
     return record;
