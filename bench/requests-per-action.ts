@@ -22,7 +22,7 @@ export const minimumRequests = {
   $connect: {
     requests: 6,
     formula:
-      'authorizer 1 · PutItem connection · UpdateItem ticket · UpdateItem presence · Query watchers · W × Query connections',
+      'authorizer 1 · PutItem connection · UpdateItem presence (adds the connection) · UpdateItem ticket · Query watchers · ⌈W/100⌉ × BatchGetItem watchers’ presence (their connections)',
   },
   'im.send': {
     requests: 3,
@@ -30,18 +30,18 @@ export const minimumRequests = {
       'UpdateItem ticket (frame check) · BatchGetItem sender + recipient · Query recipient connections',
   },
   'presence.set': {
-    requests: 6,
+    requests: 5,
     formula:
-      'UpdateItem ticket · GetItem user · UpdateItem presence · Query watchers · Query own connections · W × Query connections',
+      'UpdateItem ticket · GetItem user · UpdateItem presence (answers own connections) · Query watchers · ⌈W/100⌉ × BatchGetItem watchers’ presence (their connections)',
   },
   'contacts.list': {
     requests: 4,
     formula: 'UpdateItem ticket · GetItem user · Query contacts · BatchGetItem presence',
   },
   $disconnect: {
-    requests: 6,
+    requests: 5,
     formula:
-      'DeleteItem connection · Query own connections · UpdateItem ticket · UpdateItem presence · Query watchers · W × Query connections',
+      'DeleteItem connection · UpdateItem presence (answers the connections left) · UpdateItem ticket · Query watchers · ⌈W/100⌉ × BatchGetItem watchers’ presence (their connections)',
   },
 } as const;
 

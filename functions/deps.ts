@@ -50,7 +50,7 @@ export async function buildDeps(settings: Settings, clock: Clock = systemClock):
     directory,
     tickets,
     connections: new DynamoConnectionStore(db, tableNames.connections, () => Math.floor(clock.now() / 1000)),
-    presence: new DynamoPresenceStore(db, tableNames.presence),
+    presence: new DynamoPresenceStore(db, tableNames.presence, clock),
     contacts: new DynamoContactStore(db, tableNames.contacts),
     notifier: new ApiGatewayNotifier(settings.connectionsEndpoint),
     metrics,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { takeRequestCounts } from '../../functions/core/metering/request-counts.ts';
+import { DynamoContactStore } from '../../functions/core/realtime/contacts-store.ts';
+import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { demo, FrameClient, signIn } from './support/client.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
@@ -35,7 +37,7 @@ function dynamoRequests(): Record<string, number> {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 
 describe('DynamoDB requests per action', () => {
-  it('coming online and going offline read only the watchers’ connections, not the user’s own (known: none)', async () => {
+  it('coming online and going offline read the watchers’ presence rows in one BatchGetItem, and never the user’s own connections', async () => {
     // alice is on bob's and carol's contact lists; bob is connected, carol is not.
     const bob = await FrameClient.connect(rt.internal, await signIn(rt.internal, demo.bob));
     const aliceCookie = await signIn(rt.internal, demo.alice);
@@ -60,14 +62,15 @@ describe('DynamoDB requests per action', () => {
       'UpdateItem tickets': 1,
       'UpdateItem presence': 1,
       'Query contacts/watchers-index': 1,
-      'Query connections': 2,
+      'BatchGetItem presence': 1,
     });
+    // The presence row's answer says which connections are left: no Query.
     assert.deepEqual(disconnect, {
       'DeleteItem connections': 1,
-      'Query connections': 3,
       'UpdateItem tickets': 1,
       'UpdateItem presence': 1,
       'Query contacts/watchers-index': 1,
+      'BatchGetItem presence': 1,
     });
     await bob.close();
   });
@@ -92,6 +95,42 @@ describe('DynamoDB requests per action', () => {
     // One write checks the frame; a second only when the idle expiry just moved into another minute.
     assert.ok(ticketWrites === 1 || ticketWrites === 2, `ticket writes: ${ticketWrites}`);
     assert.deepEqual(reads, { 'BatchGetItem users': 1, 'Query connections': 1 });
+    await Promise.all([alice.close(), bob.close()]);
+  });
+
+  it('a presence change reads all its watchers’ connections with one BatchGetItem per 100 watchers, not a Query each', async () => {
+    // alice is on bob's (connected) and carol's lists; then on 148 more, of people not connected.
+    const bob = await FrameClient.connect(rt.internal, await signIn(rt.internal, demo.bob));
+    const alice = await FrameClient.connect(rt.internal, await signIn(rt.internal, demo.alice));
+    const changeTo = async (availability: string) => {
+      await settle();
+      takeRequestCounts();
+      const seen = bob.next(
+        (f) => f.type === 'presence' && f.sipUri === demo.alice.sipUri && f.availability === availability,
+      );
+      alice.send({ action: 'presence.set', availability, note: '' });
+      await seen;
+      await settle();
+      const { 'UpdateItem tickets': ticketWrites, ...requests } = dynamoRequests();
+      // One write checks the frame; a second only when the idle expiry just moved into another minute.
+      assert.ok(ticketWrites === 1 || ticketWrites === 2, `ticket writes: ${ticketWrites}`);
+      return requests;
+    };
+    const db = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
+    const contacts = new DynamoContactStore(db, process.env.CONTACTS_TABLE ?? '');
+    const more = Array.from({ length: 148 }, (_, i) => `sip:watcher-${i}@contoso.com`);
+
+    const withTwo = await changeTo('busy');
+    for (const owner of more) {
+      await contacts.add(owner, { sipUri: demo.alice.sipUri, displayName: 'Alice' }, Date.now());
+    }
+    const withMany = await changeTo('away');
+
+    const each = { 'GetItem users': 1, 'UpdateItem presence': 1, 'Query contacts/watchers-index': 1 };
+    assert.deepEqual(withTwo, { ...each, 'BatchGetItem presence': 1 });
+    assert.deepEqual(withMany, { ...each, 'BatchGetItem presence': 2 });
+    for (const owner of more) await contacts.remove(owner, demo.alice.sipUri);
+    db.destroy();
     await Promise.all([alice.close(), bob.close()]);
   });
 

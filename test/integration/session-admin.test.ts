@@ -74,7 +74,7 @@ function build() {
     directory,
     tickets,
     connections,
-    presence: new DynamoPresenceStore(local.db, names.presence),
+    presence: new DynamoPresenceStore(local.db, names.presence, clock),
     contacts: new DynamoContactStore(local.db, names.contacts),
     notifier,
   });

@@ -10,6 +10,7 @@ const presence = (availability: Availability, online: boolean): PresenceRecord =
   note: 'note',
   online,
   updatedAt: 0,
+  connections: [],
 });
 
 void describe('what watchers see', () => {

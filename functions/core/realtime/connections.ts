@@ -16,7 +16,8 @@ export interface ConnectionRecord {
 
 export interface ConnectionStore {
   put(record: ConnectionRecord): Promise<void>;
-  remove(sipUri: string, connectionId: string): Promise<void>;
+  /** Forgets a connection; answers its record, or undefined when there was none. */
+  remove(sipUri: string, connectionId: string): Promise<ConnectionRecord | undefined>;
   /** The user's live connections (rows past their TTL are ignored). */
   listByUser(sipUri: string): Promise<ConnectionRecord[]>;
 }
@@ -35,8 +36,15 @@ export class DynamoConnectionStore implements ConnectionStore {
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: record }));
   }
 
-  async remove(sipUri: string, connectionId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { sipUri, connectionId } }));
+  async remove(sipUri: string, connectionId: string): Promise<ConnectionRecord | undefined> {
+    const result = await this.db.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { sipUri, connectionId },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return result.Attributes as ConnectionRecord | undefined;
   }
 
   async listByUser(sipUri: string): Promise<ConnectionRecord[]> {

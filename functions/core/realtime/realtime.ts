@@ -12,7 +12,7 @@ import { connectionTtlSeconds, type ConnectionRecord, type ConnectionStore } fro
 import type { ContactStore } from './contacts-store.ts';
 import { isUserActivity, type ClientFrame } from './frames.ts';
 import type { ConnectionAddress, Notifier, ServerFrame } from './notifier.ts';
-import type { PresenceRecord, PresenceStore } from './presence-store.ts';
+import type { LiveConnection, PresenceChange, PresenceRecord, PresenceStore } from './presence-store.ts';
 
 export interface RealtimeDeps {
   readonly clock: Clock;
@@ -86,10 +86,14 @@ export function conversationIdOf(a: string, b: string): string {
   return createHash('sha256').update(`${first}\n${second}`).digest('base64url').slice(0, 22);
 }
 
+const seenChanged = ({ before, after }: PresenceChange): boolean =>
+  seenAvailability(before) !== seenAvailability(after);
+
 /**
  * Presence and instant messaging over WebSocket connections: who is connected, what their
  * contacts see, and delivery of messages to every connection of the recipient. Fan-out reads only
- * the rows of the people involved (their watchers and their connections), never a Scan.
+ * the rows of the people involved (their watchers' presence rows, which list their connections),
+ * never a Scan.
  */
 export class Realtime {
   private readonly metrics: Metrics;
@@ -102,7 +106,7 @@ export class Realtime {
   async connect(principal: Principal, connection: ConnectionAddress): Promise<void> {
     const { clock, connections, presence } = this.deps;
     const now = clock.now();
-    await connections.put({
+    const record: ConnectionRecord = {
       sipUri: principal.sipUri,
       connectionId: connection.connectionId,
       endpoint: connection.endpoint,
@@ -110,16 +114,18 @@ export class Realtime {
       site: principal.site,
       connectedAt: now,
       ttl: Math.floor(now / 1000) + connectionTtlSeconds,
-    });
+    };
+    await connections.put(record);
     this.metrics.count(metricNames.connections);
+    // On the presence row before the ticket is attached: a `$disconnect` of the same ticket that
+    // does not see this connection yet read the row before the attach, so the ticket store refuses
+    // its detach (attached after it checked).
+    const change = await presence.addConnection(principal.sipUri, record, now);
     await this.deps.tickets.attach(principal.ticketId);
-    const { before, after } = await presence.markOnline(principal.sipUri, now);
     // The new connection cannot be written to until `$connect` returns; its client asks for state.
     // Seen availability changes only when the user comes online, so no other connection of theirs
     // is live to tell (one opening at the same moment asks for state too).
-    if (seenAvailability(before) !== seenAvailability(after)) {
-      await this.publish(principal.sipUri, after, { ownConnections: [] });
-    }
+    if (seenChanged(change)) await this.publish(principal.sipUri, change.after, []);
   }
 
   /**
@@ -127,14 +133,21 @@ export class Realtime {
    * page and the ticket's leave grace period starts; when it was the user's last, they go offline.
    */
   async disconnect(principal: Principal, connectionId: string): Promise<void> {
-    await this.deps.connections.remove(principal.sipUri, connectionId);
+    const { clock, connections, presence } = this.deps;
+    const { sipUri } = principal;
+    const checkedAt = clock.now();
+    const record = await connections.remove(sipUri, connectionId);
     this.metrics.count(metricNames.disconnections);
-    const checkedAt = this.deps.clock.now();
-    const remaining = await this.deps.connections.listByUser(principal.sipUri);
-    if (!remaining.some((c) => c.ticketId === principal.ticketId)) {
+    // The presence row answers which connections are left (no Query). Without the connection's
+    // record (already pruned, or swept) its entry is found by id.
+    const change = record
+      ? await presence.removeConnection(sipUri, record, clock.now())
+      : await presence.removeConnectionById(sipUri, connectionId, clock.now());
+    if (!change.after.connections.some((c) => c.ticketId === principal.ticketId)) {
       await this.deps.tickets.detach(principal.ticketId, checkedAt);
     }
-    await this.settleOnline(principal.sipUri, { remaining, checkedAt });
+    // The user has no connection left: only their watchers are told.
+    if (seenChanged(change)) await this.publish(sipUri, change.after, []);
   }
 
   /**
@@ -181,7 +194,7 @@ export class Realtime {
           frame.note ?? '',
           this.deps.clock.now(),
         );
-        return this.publish(caller.principal.sipUri, record);
+        return this.publish(caller.principal.sipUri, record, record.connections);
       }
       case 'im.send':
         return this.sendIm(caller, frame, recipient, recipientConnections);
@@ -316,61 +329,62 @@ export class Realtime {
   private async deliver(
     sipUri: string,
     frame: ServerFrame,
-    known?: readonly ConnectionRecord[],
+    known?: readonly LiveConnection[],
   ): Promise<number> {
     const live = known ?? (await this.deps.connections.listByUser(sipUri));
     let delivered = 0;
-    let pruned = false;
     await forEachLimited(live, fanOutConcurrency, async (connection) => {
-      if ((await this.deps.notifier.send(connection, frame)) === 'sent') {
-        delivered++;
-      } else if (this.deps.clock.now() - connection.connectedAt > connectGraceMs) {
-        // Gone for good (a connection still inside `$connect` also answers Gone, so young ones stay).
-        await this.deps.connections.remove(connection.sipUri, connection.connectionId);
-        pruned = true;
-      }
+      if (await this.sendTo(sipUri, connection, frame)) delivered++;
     });
-    if (pruned && delivered === 0) await this.settleOnline(sipUri);
     return delivered;
   }
 
+  /** Sends a frame to one connection of a user; a connection gone for good is forgotten. */
+  private async sendTo(sipUri: string, connection: LiveConnection, frame: ServerFrame): Promise<boolean> {
+    if ((await this.deps.notifier.send(connection, frame)) === 'sent') return true;
+    // A connection still inside `$connect` also answers Gone, so young ones stay.
+    if (this.deps.clock.now() - connection.connectedAt > connectGraceMs) await this.prune(sipUri, connection);
+    return false;
+  }
+
   /**
-   * Tells a user's watchers (and the user's own connections, `ownConnections` when the caller knows
-   * them) what they now see of the user.
+   * Forgets a connection that answered Gone (its `$disconnect` was lost, or is still on its way):
+   * from the presence row and the connections table. When it was the user's last, their watchers
+   * see them go offline.
+   */
+  private async prune(sipUri: string, connection: LiveConnection): Promise<void> {
+    const { connections, presence, clock } = this.deps;
+    const [change] = await Promise.all([
+      presence.removeConnection(sipUri, connection, clock.now()),
+      connections.remove(sipUri, connection.connectionId),
+    ]);
+    if (seenChanged(change)) await this.publish(sipUri, change.after, []);
+  }
+
+  /**
+   * Tells a user's watchers what they now see of the user, and the user's own `ownConnections`
+   * what they chose. One consistent BatchGetItem per 100 watchers reads their presence rows, which
+   * list their live connections (a watcher who connected a moment ago is among them).
    */
   private async publish(
     sipUri: string,
-    record: PresenceRecord | undefined,
-    options: { readonly ownConnections?: readonly ConnectionRecord[] } = {},
+    record: PresenceRecord,
+    ownConnections: readonly LiveConnection[],
   ): Promise<void> {
     const frame = presenceFrame(sipUri, record);
     const watchers = await this.deps.contacts.watchers(sipUri);
     this.metrics.count(metricNames.presenceFanOut, {}, watchers.length);
-    const ownFrame = {
-      ...frame,
-      availability: record?.availability ?? 'available',
-      note: record?.note ?? '',
-    };
+    const rows =
+      watchers.length > 0 ? await this.deps.presence.getMany(watchers, { consistent: true }) : undefined;
+    const targets = watchers.flatMap((watcher) =>
+      (rows?.get(watcher)?.connections ?? []).map((connection) => ({ watcher, connection })),
+    );
+    const ownFrame = { ...frame, availability: record.availability, note: record.note, self: true };
     await Promise.all([
-      forEachLimited(watchers, fanOutConcurrency, async (watcher) => {
-        await this.deliver(watcher, frame);
+      forEachLimited(targets, fanOutConcurrency, async ({ watcher, connection }) => {
+        await this.sendTo(watcher, connection, frame);
       }),
-      this.deliver(sipUri, { ...ownFrame, self: true }, options.ownConnections),
+      this.deliver(sipUri, ownFrame, ownConnections),
     ]);
-  }
-
-  /** Marks a user offline once no connection of theirs is left, and says so to their watchers. */
-  private async settleOnline(
-    sipUri: string,
-    known?: { readonly remaining: readonly ConnectionRecord[]; readonly checkedAt: number },
-  ): Promise<void> {
-    const checkedAt = known?.checkedAt ?? this.deps.clock.now();
-    const remaining = known?.remaining ?? (await this.deps.connections.listByUser(sipUri));
-    if (remaining.length > 0) return;
-    const change = await this.deps.presence.markOffline(sipUri, this.deps.clock.now(), checkedAt);
-    if (change && seenAvailability(change.before) !== seenAvailability(change.after)) {
-      // The user has no connection left: only their watchers are told.
-      await this.publish(sipUri, change.after, { ownConnections: [] });
-    }
   }
 }
