@@ -97,7 +97,7 @@ export async function lambdaBundleFigures(plan: BenchPlan['bundles']): Promise<F
           `lambda.load.${module}`,
           'ms',
           loads,
-          { processes: plan.loads, node: process.version },
+          { processes: plan.loads, node: process.version, sourceMaps: 'off, as deployed' },
           {},
           false,
         ),
