@@ -14,19 +14,13 @@ const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-/** A DynamoDB client bundled as the stack bundles handlers; prints the credentials it resolves. */
-async function bundleClient() {
+/** A script bundled as the stack bundles handlers (from the repository root); its file and inputs. */
+async function bundleScript(contents: string) {
   const dir = await mkdtemp(join(tmpdir(), 'cwa-lambda-bundle-'));
   dirs.push(dir);
   const outfile = join(dir, 'index.mjs');
   const { metafile } = await build({
-    stdin: {
-      contents: `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-        const credentials = await new DynamoDBClient({ region: 'eu-west-1' }).config.credentials();
-        process.stdout.write(JSON.stringify(credentials));`,
-      resolveDir: repositoryRoot,
-      loader: 'ts',
-    },
+    stdin: { contents, resolveDir: repositoryRoot, loader: 'ts' },
     outfile,
     ...lambdaBuildOptions,
     mainFields: [...lambdaBuildOptions.mainFields],
@@ -36,6 +30,12 @@ async function bundleClient() {
   });
   return { outfile, inputs: Object.keys(metafile.inputs) };
 }
+
+/** A DynamoDB client bundled as the stack bundles handlers; prints the credentials it resolves. */
+const bundleClient = () =>
+  bundleScript(`import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+    const credentials = await new DynamoDBClient({ region: 'eu-west-1' }).config.credentials();
+    process.stdout.write(JSON.stringify(credentials));`);
 
 describe('the Lambda bundles', () => {
   it("take the function role's credentials from the environment, as Lambda provides them", async () => {
@@ -112,31 +112,17 @@ describe('the Lambda bundles', () => {
     });
 
     it('without the LDAP client refuse an LDAP directory at cold start, saying why', async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'cwa-lambda-bundle-'));
-      dirs.push(dir);
-      const outfile = join(dir, 'index.mjs');
-      await build({
-        stdin: {
-          contents: `import { buildDirectory } from './functions/directory-deps.ts';
-            import { readDirectorySettings } from './functions/directory-config.ts';
-            const settings = readDirectorySettings({
-              DIRECTORY_PROVIDER: 'ldap',
-              LDAP_URL: 'ldaps://directory.example.test',
-              LDAP_BASE_DN: 'dc=example,dc=test',
-              LDAP_BIND_DN: 'cn=reader,dc=example,dc=test',
-              LDAP_BIND_PASSWORD: 'not-used',
-              LDAP_DOMAIN: 'EXAMPLE',
-            });
-            await buildDirectory(undefined, {}, { now: Date.now }, settings);`,
-          resolveDir: repositoryRoot,
-          loader: 'ts',
-        },
-        outfile,
-        ...lambdaBuildOptions,
-        mainFields: [...lambdaBuildOptions.mainFields],
-        absWorkingDir: repositoryRoot,
-        logLevel: 'silent',
-      });
+      const { outfile } = await bundleScript(`import { buildDirectory } from './functions/directory-deps.ts';
+          import { readDirectorySettings } from './functions/directory-config.ts';
+          const settings = readDirectorySettings({
+            DIRECTORY_PROVIDER: 'ldap',
+            LDAP_URL: 'ldaps://directory.example.test',
+            LDAP_BASE_DN: 'dc=example,dc=test',
+            LDAP_BIND_DN: 'cn=reader,dc=example,dc=test',
+            LDAP_BIND_PASSWORD: 'not-used',
+            LDAP_DOMAIN: 'EXAMPLE',
+          });
+          await buildDirectory(undefined, {}, { now: Date.now }, settings);`);
 
       await assert.rejects(
         run(process.execPath, [outfile], { env: { PATH: process.env.PATH } }),
