@@ -80,6 +80,7 @@ describe('contact groups (contacts.add with group)', () => {
       'displayName',
       'note',
       'sipUri',
+      'version',
     ]);
   });
 

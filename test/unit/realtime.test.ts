@@ -10,6 +10,7 @@ const presence = (availability: Availability, online: boolean): PresenceRecord =
   note: 'note',
   online,
   updatedAt: 0,
+  version: 1,
   connections: [],
 });
 

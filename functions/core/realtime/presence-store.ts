@@ -26,6 +26,11 @@ export interface PresenceRecord {
   /** Whether the user has a live connection. */
   readonly online: boolean;
   readonly updatedAt: number;
+  /**
+   * Counts the row's writes (one atomic `ADD` in each), so a later write always has a higher
+   * version: a watcher who gets two presence frames out of order keeps the newer. 0: never written.
+   */
+  readonly version: number;
   /** The user's live connections; entries older than a connection can live are left out. */
   readonly connections: readonly LiveConnection[];
 }
@@ -154,9 +159,9 @@ export class DynamoPresenceStore implements PresenceStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { sipUri },
-        UpdateExpression: 'SET #a = :a, #n = :n, #t = :t',
-        ExpressionAttributeNames: { '#a': 'availability', '#n': 'note', '#t': 'updatedAt' },
-        ExpressionAttributeValues: { ':a': availability, ':n': note, ':t': now },
+        UpdateExpression: 'SET #a = :a, #n = :n, #t = :t ADD #v :one',
+        ExpressionAttributeNames: { '#a': 'availability', '#n': 'note', '#t': 'updatedAt', '#v': 'version' },
+        ExpressionAttributeValues: { ':a': availability, ':n': note, ':t': now, ':one': 1 },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -170,9 +175,15 @@ export class DynamoPresenceStore implements PresenceStore {
         TableName: this.tableName,
         Key: { sipUri },
         // `online` and `onlineSince` were this row's state before the set; dropped as rows are written.
-        UpdateExpression: 'SET #t = :t ADD #l :c REMOVE #o, #s',
-        ExpressionAttributeNames: { '#l': 'live', '#t': 'updatedAt', '#o': 'online', '#s': 'onlineSince' },
-        ExpressionAttributeValues: { ':c': new Set([entry]), ':t': now },
+        UpdateExpression: 'SET #t = :t ADD #l :c, #v :one REMOVE #o, #s',
+        ExpressionAttributeNames: {
+          '#l': 'live',
+          '#t': 'updatedAt',
+          '#v': 'version',
+          '#o': 'online',
+          '#s': 'onlineSince',
+        },
+        ExpressionAttributeValues: { ':c': new Set([entry]), ':t': now, ':one': 1 },
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -202,9 +213,15 @@ export class DynamoPresenceStore implements PresenceStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { sipUri },
-        UpdateExpression: 'SET #t = :t DELETE #l :c REMOVE #o, #s',
-        ExpressionAttributeNames: { '#l': 'live', '#t': 'updatedAt', '#o': 'online', '#s': 'onlineSince' },
-        ExpressionAttributeValues: { ':c': new Set(entries), ':t': now },
+        UpdateExpression: 'SET #t = :t ADD #v :one DELETE #l :c REMOVE #o, #s',
+        ExpressionAttributeNames: {
+          '#l': 'live',
+          '#t': 'updatedAt',
+          '#v': 'version',
+          '#o': 'online',
+          '#s': 'onlineSince',
+        },
+        ExpressionAttributeValues: { ':c': new Set(entries), ':t': now, ':one': 1 },
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -246,6 +263,7 @@ export class DynamoPresenceStore implements PresenceStore {
       note: typeof item?.note === 'string' ? item.note : '',
       online: connections.length > 0,
       updatedAt: typeof item?.updatedAt === 'number' ? item.updatedAt : 0,
+      version: typeof item?.version === 'number' ? item.version : 0,
       connections,
     };
   }
@@ -260,7 +278,12 @@ export class DynamoPresenceStore implements PresenceStore {
     const entries = apply(entriesOf(old));
     return {
       before: old ? this.recordOf(sipUri, old) : undefined,
-      after: this.recordOf(sipUri, { ...old, updatedAt: now, live: new Set(entries) }),
+      after: this.recordOf(sipUri, {
+        ...old,
+        updatedAt: now,
+        version: (typeof old?.version === 'number' ? old.version : 0) + 1,
+        live: new Set(entries),
+      }),
     };
   }
 }
