@@ -32,6 +32,11 @@ export interface HttpRoute {
 export interface WebSocketRoute {
   readonly routeKey: string;
   readonly handler: HandlerModule;
+  /**
+   * Two-way: what the handler returns in `body` is sent back to the caller as the route's response
+   * (API Gateway's route response), instead of through an `@connections` POST.
+   */
+  readonly replies: boolean;
 }
 
 const bothSites: readonly Site[] = ['internal', 'external'];
@@ -211,10 +216,10 @@ export const authorizers = {
 
 /** WebSocket routes; route selection is on `$request.body.action`. */
 export const webSocketRoutes: readonly WebSocketRoute[] = [
-  { routeKey: '$connect', handler: 'ws/connect' },
-  { routeKey: '$disconnect', handler: 'ws/disconnect' },
-  { routeKey: '$default', handler: 'ws/actions' },
-  ...clientActions.map((action) => ({ routeKey: action, handler: 'ws/actions' })),
+  { routeKey: '$connect', handler: 'ws/connect', replies: false },
+  { routeKey: '$disconnect', handler: 'ws/disconnect', replies: false },
+  { routeKey: '$default', handler: 'ws/actions', replies: true },
+  ...clientActions.map((action) => ({ routeKey: action, handler: 'ws/actions' as const, replies: true })),
 ];
 
 export const webSocketPath = '/ws';

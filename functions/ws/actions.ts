@@ -1,27 +1,31 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import { parseClientFrame } from '../core/realtime/frames.ts';
+import type { ServerFrame } from '../core/realtime/notifier.ts';
+import { errorFrame } from '../core/realtime/realtime.ts';
 import { correlated } from '../correlation.ts';
 import { getDeps } from '../deps.ts';
 import { connectionOf, principalOfConnection, type WebSocketEvent, type WebSocketResult } from './context.ts';
 
 /**
- * Every client action (`presence.set`, `contacts.*`, `im.send`, `ping`) and `$default`. A bad frame
- * is answered with an `error` frame and the connection stays open.
+ * Every client action (`presence.set`, `contacts.*`, `im.send`, `ping`) and `$default`. The frame
+ * that answers the caller (a `pong`, a contact list, an IM's `im.delivered`, or an `error` frame
+ * for a bad one, after which the connection stays open) goes back as the route's response: these
+ * routes are two-way, which spares each answer an `@connections` POST.
  */
 export const handler = correlated(async function act(event: WebSocketEvent): Promise<WebSocketResult> {
   const deps = await getDeps();
   const caller = { principal: principalOfConnection(event), connection: connectionOf(event) };
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : event.body;
+  let reply: ServerFrame | undefined;
   try {
-    await deps.realtime.handle(caller, parseClientFrame(body ?? undefined));
+    reply = await deps.realtime.handle(caller, parseClientFrame(body ?? undefined));
   } catch (err) {
-    const appError = isAppError(err)
-      ? err
-      : new AppError('internal_error', 'That could not be done; please try again.');
     if (!isAppError(err)) {
       console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: String(err) }));
     }
-    await deps.realtime.sendError(caller, appError);
+    reply = errorFrame(
+      isAppError(err) ? err : new AppError('internal_error', 'That could not be done; please try again.'),
+    );
   }
-  return { statusCode: 200 };
+  return reply ? { statusCode: 200, body: JSON.stringify(reply) } : { statusCode: 200 };
 });

@@ -79,6 +79,8 @@ export class SiteWebSocketApi extends Construct {
       }
       this.api.addRoute(route.routeKey, {
         integration,
+        // A `$default` route response: the handler's answer goes straight back to the caller.
+        returnResponse: route.replies,
         ...(route.routeKey === '$connect' && { authorizer }),
       });
     }

@@ -34,6 +34,8 @@ interface LiveConnection {
 }
 
 const routeHandlers = new Map<string, HandlerModule>(webSocketRoutes.map((r) => [r.routeKey, r.handler]));
+/** Two-way routes: the handler's `body` goes back to the caller, as API Gateway's route response. */
+const replyingRoutes = new Set(webSocketRoutes.filter((r) => r.replies).map((r) => r.routeKey));
 
 function connectionId(): string {
   return randomBytes(10).toString('base64');
@@ -90,7 +92,7 @@ function selectRoute(body: string | undefined): string {
  */
 export class WebSocketGateway {
   private readonly connections = new Map<string, LiveConnection>();
-  private readonly pending = new Set<Promise<boolean>>();
+  private readonly pending = new Set<Promise<unknown>>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: webSocketLimits.messageBytes });
   readonly management: Server;
 
@@ -234,9 +236,14 @@ export class WebSocketGateway {
       body,
       isBase64Encoded,
       stageVariables: { site: conn.site },
-    }).then((failed) => {
+    }).then(({ failed, result }) => {
+      if (conn.socket.readyState !== WebSocket.OPEN) return;
+      const reply = (result as { body?: unknown } | undefined)?.body;
+      if (!failed && replyingRoutes.has(routeKey) && typeof reply === 'string' && reply !== '') {
+        conn.socket.send(reply);
+      }
       // API Gateway tells the client about a failed integration with a message of its own.
-      if (failed && conn.socket.readyState === WebSocket.OPEN) {
+      if (failed) {
         conn.socket.send(
           JSON.stringify({
             message: 'Internal server error',
@@ -248,13 +255,16 @@ export class WebSocketGateway {
     });
   }
 
-  /** Runs a handler; answers true when it failed (logged, as Lambda would). */
-  private invokeSafely(handler: HandlerModule, event: unknown): Promise<boolean> {
+  /** Runs a handler; answers what it returned, or that it failed (logged, as Lambda would). */
+  private invokeSafely(
+    handler: HandlerModule,
+    event: unknown,
+  ): Promise<{ failed: boolean; result?: unknown }> {
     const run = invoke(handler, event).then(
-      () => false,
+      (result: unknown) => ({ failed: false, result }),
       (err: unknown) => {
         console.error(`[gateway] ${handler} failed:`, err);
-        return true;
+        return { failed: true };
       },
     );
     this.pending.add(run);

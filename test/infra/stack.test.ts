@@ -221,10 +221,25 @@ describe('WebSocket APIs', () => {
         deployed.map((route) => route.Properties.RouteKey).sort(),
         webSocketRoutes.map((route) => route.routeKey).sort(),
       );
+      const routeResponses = Object.values(
+        resources('AWS::ApiGatewayV2::RouteResponse', { ApiId: ref(api) }),
+      );
       for (const definition of webSocketRoutes) {
-        const route = deployed.find((candidate) => candidate.Properties.RouteKey === definition.routeKey);
-        assert.ok(route);
+        const [routeId, route] =
+          Object.entries(resources('AWS::ApiGatewayV2::Route', { ApiId: ref(api) })).find(
+            ([, candidate]) => candidate.Properties.RouteKey === definition.routeKey,
+          ) ?? [];
+        assert.ok(route && routeId);
         assert.equal(handlerBehind(route), definition.handler);
+        // Two-way routes send the handler's answer back to the caller (a `$default` route response).
+        const responses = routeResponses.filter(
+          (r) => JSON.stringify(r.Properties.RouteId) === JSON.stringify({ Ref: routeId }),
+        );
+        assert.equal(responses.length, definition.replies ? 1 : 0, definition.routeKey);
+        if (definition.replies) {
+          assert.equal(responses[0]?.Properties.RouteResponseKey, '$default');
+          assert.equal(route.Properties.RouteResponseSelectionExpression, '$default');
+        }
         if (definition.routeKey === '$connect') {
           assert.equal(route.Properties.AuthorizationType, 'CUSTOM');
           assert.deepEqual(route.Properties.AuthorizerId, { Ref: authorizerId });

@@ -112,11 +112,9 @@ function build() {
   };
   /** What `principal` sees of `sipUri` in their contact list, asked on `connection`. */
   const seenBy = async (principal: Principal, connection: ConnectionAddress, sipUri: string) => {
-    await realtime.handle({ principal, connection }, { action: 'contacts.list' });
-    const list = notifier.sent
-      .filter((s) => s.connectionId === connection.connectionId && s.frame.type === 'contacts')
-      .at(-1);
-    const contacts = (list?.frame.contacts ?? []) as { sipUri: string; availability: string }[];
+    // The contact list is the frame's answer (the route's response).
+    const list = await realtime.handle({ principal, connection }, { action: 'contacts.list' });
+    const contacts = (list?.contacts ?? []) as { sipUri: string; availability: string }[];
     return contacts.find((c) => c.sipUri === sipUri)?.availability;
   };
   /** The connection ids on the user's presence row, stale ones included. */

@@ -22,10 +22,14 @@ after(async () => {
   await rt?.close();
 });
 
-/** DynamoDB requests by command and table, the local `cwa-` prefix dropped. */
-function dynamoRequests(): Record<string, number> {
+/**
+ * DynamoDB requests by command and table, the local `cwa-` prefix dropped (`@connections` calls
+ * too, under `@connections <method>`, when asked for).
+ */
+function dynamoRequests(options: { readonly connections?: boolean } = {}): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [label, count] of Object.entries(takeRequestCounts())) {
+    if (options.connections && label.startsWith('@connections ')) out[label] = count;
     if (!label.startsWith('dynamodb ')) continue;
     const name = label.slice('dynamodb '.length).replace(/\bcwa-/g, '');
     out[name] = (out[name] ?? 0) + count;
@@ -89,12 +93,18 @@ describe('DynamoDB requests per action', () => {
     );
     await received;
     await settle();
-    const { 'UpdateItem tickets': ticketWrites, ...reads } = dynamoRequests();
+    const {
+      'UpdateItem tickets': ticketWrites,
+      '@connections POST': posts,
+      ...reads
+    } = dynamoRequests({ connections: true });
 
     assert.equal(answer.type, 'im.delivered');
     // One write checks the frame; a second only when the idle expiry just moved into another minute.
     assert.ok(ticketWrites === 1 || ticketWrites === 2, `ticket writes: ${ticketWrites}`);
     assert.deepEqual(reads, { 'BatchGetItem users': 1, 'Query connections': 1 });
+    // One POST to the recipient's connection; `im.delivered` goes back as the route's response.
+    assert.equal(posts, 1);
     await Promise.all([alice.close(), bob.close()]);
   });
 

@@ -85,6 +85,11 @@ function presenceFrame(sipUri: string, record: PresenceRecord | undefined): Serv
   };
 }
 
+/** The answer to a frame that could not be handled; the connection stays open. */
+export function errorFrame(err: AppError): ServerFrame {
+  return { type: 'error', error: err.code, message: err.message };
+}
+
 /** One conversation id per pair of people, whoever writes first. */
 export function conversationIdOf(a: string, b: string): string {
   const [first, second] = [a, b].sort();
@@ -156,10 +161,11 @@ export class Realtime {
   }
 
   /**
-   * Handles one client frame. The authorizer runs only at `$connect`, so the ticket is re-checked
-   * here: a ticket that ended closes the connection with `session.ended`.
+   * Handles one client frame; answers the frame that replies to it, if any (sent back as the route's
+   * response, not with an `@connections` POST). The authorizer runs only at `$connect`, so the
+   * ticket is re-checked here: a ticket that ended closes the connection with `session.ended`.
    */
-  async handle(caller: Caller, frame: ClientFrame): Promise<void> {
+  async handle(caller: Caller, frame: ClientFrame): Promise<ServerFrame | undefined> {
     const { principal } = caller;
     // An IM's recipient and their connections are read alongside the frame's own checks (one round
     // trip instead of three); nothing is sent unless the checks pass.
@@ -169,7 +175,10 @@ export class Realtime {
       this.readUsers(principal.sipUri, to),
       to === undefined ? [] : this.deps.connections.listByUser(to),
     ]);
-    if (!ticket) return this.endConnection(caller.connection, 'expired');
+    if (!ticket) {
+      await this.endConnection(caller.connection, 'expired');
+      return undefined;
+    }
     if (!user || !allowed(user, principal.site)) {
       this.deps.audit.record({
         event: 'session.ended',
@@ -177,21 +186,22 @@ export class Realtime {
         sipUri: principal.sipUri,
         session: sessionOf(principal.ticketId),
       });
-      return this.endConnection(caller.connection, 'policy');
+      await this.endConnection(caller.connection, 'policy');
+      return undefined;
     }
     if (ticket.rateLimited) {
       throw new AppError('rate_limited', 'Too many frames: slow down; this one was not processed.');
     }
     switch (frame.action) {
       case 'ping':
-        return this.reply(caller, { type: 'pong' });
+        return { type: 'pong' };
       case 'contacts.list':
-        return this.reply(caller, await this.contactsFrame(caller.principal.sipUri));
+        return this.contactsFrame(caller.principal.sipUri);
       case 'contacts.add':
         return this.addContact(caller, frame.sipUri, frame.group);
       case 'contacts.remove':
         await this.deps.contacts.remove(caller.principal.sipUri, frame.sipUri);
-        return this.reply(caller, await this.contactsFrame(caller.principal.sipUri));
+        return this.contactsFrame(caller.principal.sipUri);
       case 'presence.set': {
         const record = await this.deps.presence.choose(
           caller.principal.sipUri,
@@ -199,18 +209,16 @@ export class Realtime {
           frame.note ?? '',
           this.deps.clock.now(),
         );
-        return this.publish(caller.principal.sipUri, record, record.connections);
+        // The caller's own connections (this one too) hear of it with the user's other windows.
+        await this.publish(caller.principal.sipUri, record, record.connections);
+        return undefined;
       }
       case 'im.send':
         return this.sendIm(caller, frame, recipient, recipientConnections);
       case 'im.typing':
-        return this.sendTyping(caller, frame);
+        await this.sendTyping(caller, frame);
+        return undefined;
     }
-  }
-
-  /** Answers a bad frame; the connection stays open. */
-  async sendError(caller: Caller, err: AppError): Promise<void> {
-    await this.reply(caller, { type: 'error', error: err.code, message: err.message });
   }
 
   /** Ends every live connection of a ticket, telling each why first. */
@@ -226,10 +234,6 @@ export class Realtime {
   private async endConnection(connection: ConnectionAddress, reason: SessionEndReason): Promise<void> {
     await this.deps.notifier.send(connection, { type: 'session.ended', reason });
     await this.deps.notifier.close(connection);
-  }
-
-  private async reply(caller: Caller, frame: ServerFrame): Promise<void> {
-    await this.deps.notifier.send(caller.connection, frame);
   }
 
   private async contactsFrame(owner: string): Promise<ServerFrame> {
@@ -252,7 +256,7 @@ export class Realtime {
     };
   }
 
-  private async addContact(caller: Caller, sipUri: string, group: string | undefined): Promise<void> {
+  private async addContact(caller: Caller, sipUri: string, group: string | undefined): Promise<ServerFrame> {
     const owner = caller.principal.sipUri;
     if (sipUri === owner) throw new AppError('bad_request', 'you cannot add yourself as a contact');
     const user = await this.deps.directory.findBySipUri(sipUri);
@@ -262,7 +266,7 @@ export class Realtime {
       { sipUri: user.sipUri, displayName: user.displayName, ...(group && { group }) },
       this.deps.clock.now(),
     );
-    await this.reply(caller, await this.contactsFrame(owner));
+    return this.contactsFrame(owner);
   }
 
   /** The caller's current directory entry and, for an IM, its recipient's: one read for both. */
@@ -283,12 +287,12 @@ export class Realtime {
     frame: Extract<ClientFrame, { action: 'im.send' }>,
     recipient: DirectoryUser | undefined,
     recipientConnections: readonly ConnectionRecord[],
-  ): Promise<void> {
+  ): Promise<ServerFrame> {
     const from = caller.principal.sipUri;
     const { clientMessageId } = frame;
     if (!recipient || !recipient.enabled) {
       this.metrics.count(metricNames.imsFailed, { Reason: 'not_found' });
-      return this.reply(caller, { type: 'im.failed', clientMessageId, reason: 'not_found' });
+      return { type: 'im.failed', clientMessageId, reason: 'not_found' };
     }
     const message = {
       type: 'im.message',
@@ -302,12 +306,9 @@ export class Realtime {
     const delivered = await this.deliver(recipient.sipUri, message, recipientConnections);
     if (delivered > 0) this.metrics.count(metricNames.imsDelivered);
     else this.metrics.count(metricNames.imsFailed, { Reason: 'offline' });
-    await this.reply(
-      caller,
-      delivered > 0
-        ? { type: 'im.delivered', clientMessageId, id: message.id }
-        : { type: 'im.failed', clientMessageId, reason: 'offline' },
-    );
+    return delivered > 0
+      ? { type: 'im.delivered', clientMessageId, id: message.id }
+      : { type: 'im.failed', clientMessageId, reason: 'offline' };
   }
 
   /**
