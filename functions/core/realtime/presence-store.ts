@@ -170,23 +170,7 @@ export class DynamoPresenceStore implements PresenceStore {
 
   async addConnection(sipUri: string, connection: LiveConnection, now: number): Promise<PresenceChange> {
     const entry = liveEntryOf(connection);
-    const result = await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { sipUri },
-        // `online` and `onlineSince` were this row's state before the set; dropped as rows are written.
-        UpdateExpression: 'SET #t = :t ADD #l :c, #v :one REMOVE #o, #s',
-        ExpressionAttributeNames: {
-          '#l': 'live',
-          '#t': 'updatedAt',
-          '#v': 'version',
-          '#o': 'online',
-          '#s': 'onlineSince',
-        },
-        ExpressionAttributeValues: { ':c': new Set([entry]), ':t': now, ':one': 1 },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
+    const result = await this.writeLive(sipUri, 'ADD', [entry], now);
     const old = result.Attributes;
     await this.dropExpired(sipUri, entriesOf(old));
     return this.change(sipUri, old, (entries) => [...entries, entry], now);
@@ -209,11 +193,22 @@ export class DynamoPresenceStore implements PresenceStore {
   }
 
   private async removeEntries(sipUri: string, entries: readonly string[], now: number) {
-    const result = await this.db.send(
+    const result = await this.writeLive(sipUri, 'DELETE', entries, now);
+    return this.change(sipUri, result.Attributes, (old) => old.filter((e) => !entries.includes(e)), now);
+  }
+
+  /**
+   * Adds or deletes elements of the row's `live` set in one atomic write that also counts the
+   * row's version; answers the row as it was before (ALL_OLD).
+   */
+  private writeLive(sipUri: string, op: 'ADD' | 'DELETE', entries: readonly string[], now: number) {
+    // `online` and `onlineSince` were this row's state before the set; dropped as rows are written.
+    const setOp = op === 'ADD' ? 'ADD #l :c, #v :one' : 'ADD #v :one DELETE #l :c';
+    return this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { sipUri },
-        UpdateExpression: 'SET #t = :t ADD #v :one DELETE #l :c REMOVE #o, #s',
+        UpdateExpression: `SET #t = :t ${setOp} REMOVE #o, #s`,
         ExpressionAttributeNames: {
           '#l': 'live',
           '#t': 'updatedAt',
@@ -225,7 +220,6 @@ export class DynamoPresenceStore implements PresenceStore {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return this.change(sipUri, result.Attributes, (old) => old.filter((e) => !entries.includes(e)), now);
   }
 
   /**
