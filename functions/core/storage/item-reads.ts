@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -19,10 +20,13 @@ type Answers<Reads extends readonly ItemRead<unknown>[]> = {
 
 /** Bounded asks for keys DynamoDB hands back unprocessed (it may, under load). */
 const maximumAttempts = 5;
+/** The wait before asking again, doubled each time, as DynamoDB asks of clients it throttles. */
+const firstBackoffMs = 20;
 
 /**
  * Reads items of different tables in one strongly consistent BatchGetItem (one key per table, at
- * most 100 reads), asking again for unprocessed keys; answers each store's answer, in order.
+ * most 100 reads), asking again for unprocessed keys after a short, growing wait; answers each
+ * store's answer, in order.
  */
 export async function readItems<const Reads extends readonly ItemRead<unknown>[]>(
   db: DynamoDBDocumentClient,
@@ -35,6 +39,7 @@ export async function readItems<const Reads extends readonly ItemRead<unknown>[]
     Object.fromEntries(reads.map((read) => [read.tableName, { Keys: [read.key], ConsistentRead: true }]));
   for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
     if (attempt === maximumAttempts) throw new Error('readItems: keys still unprocessed after retries');
+    if (attempt > 0) await setTimeout(firstBackoffMs * 2 ** (attempt - 1));
     const result = await db.send(new BatchGetCommand({ RequestItems: pending }));
     for (const [tableName, items] of Object.entries(result.Responses ?? {})) {
       const [item] = items;
