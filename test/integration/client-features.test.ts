@@ -80,7 +80,6 @@ describe('contact groups (contacts.add with group)', () => {
       'displayName',
       'note',
       'sipUri',
-      'version',
     ]);
   });
 

@@ -10,7 +10,6 @@ const presence = (availability: Availability, online: boolean): PresenceRecord =
   note: 'note',
   online,
   updatedAt: 0,
-  version: 1,
   connections: [],
 });
 

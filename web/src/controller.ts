@@ -13,7 +13,7 @@ import { byId, setText } from './dom.ts';
 import { IdleMonitor } from './idle.ts';
 import { MeView } from './me-view.ts';
 import { PopupWindows, type OpenResult } from './popup-windows.ts';
-import { isOlderPresence, limits, type Availability, type Contact, type ServerFrame } from './protocol.ts';
+import { limits, type Availability, type Contact, type ServerFrame } from './protocol.ts';
 import { fetchSession, signOut, type Session } from './session-api.ts';
 import { SettingsView } from './settings-view.ts';
 import { loadSettings, type Settings } from './settings.ts';
@@ -47,8 +47,6 @@ export class Controller {
   private readonly typing = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly connection: RealtimeConnection;
   private readonly meView: MeView;
-  /** The version of the user's own presence last shown (frames about it can arrive out of order). */
-  private ownPresenceVersion = 0;
   private readonly contactsView: ContactsView;
   private readonly othersView: ContactsView;
   private readonly conversationView: ConversationView;
@@ -145,22 +143,13 @@ export class Controller {
 
   private handle(frame: ServerFrame): void {
     switch (frame.type) {
-      case 'contacts': {
-        // The list read each contact's presence when it was made; a presence frame may since have
-        // brought a newer one, which stays.
-        const shown = new Map(this.contacts);
+      case 'contacts':
         this.contacts.clear();
         for (const contact of frame.contacts) {
-          const newer = shown.get(contact.sipUri);
-          const { availability, note, version } =
-            newer && isOlderPresence(contact.version, newer.version) ? newer : contact;
-          this.contacts.set(contact.sipUri, { ...contact, availability, note, version });
+          this.contacts.set(contact.sipUri, contact);
           this.names.set(contact.sipUri, contact.displayName);
         }
-        if (frame.self && !isOlderPresence(frame.self.version, this.ownPresenceVersion)) {
-          this.meView.setPresence(frame.self);
-          this.ownPresenceVersion = frame.self.version;
-        }
+        if (frame.self) this.meView.setPresence(frame.self);
         if (this.pendingAdd && this.contacts.has(this.pendingAdd)) {
           this.addContactView.added();
           this.pendingAdd = undefined;
@@ -169,20 +158,17 @@ export class Controller {
         for (const sipUri of this.contacts.keys())
           this.toConversation(sipUri, { kind: 'peer', peer: this.peer(sipUri) });
         return;
-      }
       case 'presence': {
         if (frame.self) {
-          if (isOlderPresence(frame.version, this.ownPresenceVersion)) return;
-          this.ownPresenceVersion = frame.version;
           if (frame.availability !== 'offline') {
             this.meView.setPresence({ availability: frame.availability, note: frame.note });
           }
           return;
         }
         const known = this.contacts.get(frame.sipUri);
-        if (!known || isOlderPresence(frame.version, known.version)) return;
+        if (!known) return;
         const availability = frame.availability === 'appear-offline' ? 'offline' : frame.availability;
-        this.contacts.set(frame.sipUri, { ...known, availability, note: frame.note, version: frame.version });
+        this.contacts.set(frame.sipUri, { ...known, availability, note: frame.note });
         this.renderPeople();
         this.toConversation(frame.sipUri, { kind: 'peer', peer: this.peer(frame.sipUri) });
         return;

@@ -12,15 +12,12 @@ export interface Contact {
   readonly note: string;
   /** The group the user put this contact in; `''` when none. */
   readonly group: string;
-  /** The version of the contact's presence this shows (see `isOlderPresence`). */
-  readonly version: number;
 }
 
 export interface OwnPresence {
   readonly sipUri: string;
   readonly availability: Availability;
   readonly note: string;
-  readonly version: number;
 }
 
 export interface ImMessage {
@@ -41,7 +38,6 @@ export type ServerFrame =
       readonly availability: Availability | 'offline';
       readonly note: string;
       readonly self?: boolean;
-      readonly version: number;
     }
   | ImMessage
   | { readonly type: 'im.delivered'; readonly clientMessageId: string; readonly id: string }
@@ -60,18 +56,6 @@ const str = (fields: Fields, name: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
-/** A presence version: a count of writes, 0 when the server sent none. */
-const versionOf = (fields: Fields): number => {
-  const value = fields.version;
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : 0;
-};
-
-/**
- * Whether a presence frame is older than what is shown of that user. The fan-outs of two changes
- * can arrive in either order; each carries the version of the write it reports, and the higher wins.
- */
-export const isOlderPresence = (incoming: number, shown: number): boolean => incoming > 0 && incoming < shown;
-
 export const isAvailability = (value: unknown): value is Availability =>
   typeof value === 'string' && (availabilities as readonly string[]).includes(value);
 
@@ -87,7 +71,6 @@ function contactOf(value: unknown): Contact | undefined {
     availability: seenAvailability(value.availability),
     note: str(value, 'note'),
     group: str(value, 'group').trim(),
-    version: versionOf(value),
   };
 }
 
@@ -117,7 +100,6 @@ export function parseServerFrame(data: unknown): ServerFrame | undefined {
             sipUri: str(self, 'sipUri'),
             availability: isAvailability(self.availability) ? self.availability : 'available',
             note: str(self, 'note'),
-            version: versionOf(self),
           },
         }),
       };
@@ -130,7 +112,6 @@ export function parseServerFrame(data: unknown): ServerFrame | undefined {
         availability,
         note: str(frame, 'note'),
         self: frame.self === true,
-        version: versionOf(frame),
       };
     }
     case 'im.message':

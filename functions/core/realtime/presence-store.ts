@@ -26,11 +26,6 @@ export interface PresenceRecord {
   /** Whether the user has a live connection. */
   readonly online: boolean;
   readonly updatedAt: number;
-  /**
-   * Counts the row's writes (one atomic `ADD` in each), so a later write always has a higher
-   * version: a watcher who gets two presence frames out of order keeps the newer. 0: never written.
-   */
-  readonly version: number;
   /** The user's live connections; entries older than a connection can live are left out. */
   readonly connections: readonly LiveConnection[];
 }
@@ -159,9 +154,9 @@ export class DynamoPresenceStore implements PresenceStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { sipUri },
-        UpdateExpression: 'SET #a = :a, #n = :n, #t = :t ADD #v :one',
-        ExpressionAttributeNames: { '#a': 'availability', '#n': 'note', '#t': 'updatedAt', '#v': 'version' },
-        ExpressionAttributeValues: { ':a': availability, ':n': note, ':t': now, ':one': 1 },
+        UpdateExpression: 'SET #a = :a, #n = :n, #t = :t',
+        ExpressionAttributeNames: { '#a': 'availability', '#n': 'note', '#t': 'updatedAt' },
+        ExpressionAttributeValues: { ':a': availability, ':n': note, ':t': now },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -197,26 +192,17 @@ export class DynamoPresenceStore implements PresenceStore {
     return this.change(sipUri, result.Attributes, (old) => old.filter((e) => !entries.includes(e)), now);
   }
 
-  /**
-   * Adds or deletes elements of the row's `live` set in one atomic write that also counts the
-   * row's version; answers the row as it was before (ALL_OLD).
-   */
+  /** Adds or deletes elements of the row's `live` set in one atomic write; answers the row as it was before (ALL_OLD). */
   private writeLive(sipUri: string, op: 'ADD' | 'DELETE', entries: readonly string[], now: number) {
     // `online` and `onlineSince` were this row's state before the set; dropped as rows are written.
-    const setOp = op === 'ADD' ? 'ADD #l :c, #v :one' : 'ADD #v :one DELETE #l :c';
+    const setOp = op === 'ADD' ? 'ADD #l :c' : 'DELETE #l :c';
     return this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { sipUri },
         UpdateExpression: `SET #t = :t ${setOp} REMOVE #o, #s`,
-        ExpressionAttributeNames: {
-          '#l': 'live',
-          '#t': 'updatedAt',
-          '#v': 'version',
-          '#o': 'online',
-          '#s': 'onlineSince',
-        },
-        ExpressionAttributeValues: { ':c': new Set(entries), ':t': now, ':one': 1 },
+        ExpressionAttributeNames: { '#l': 'live', '#t': 'updatedAt', '#o': 'online', '#s': 'onlineSince' },
+        ExpressionAttributeValues: { ':c': new Set(entries), ':t': now },
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -257,7 +243,6 @@ export class DynamoPresenceStore implements PresenceStore {
       note: typeof item?.note === 'string' ? item.note : '',
       online: connections.length > 0,
       updatedAt: typeof item?.updatedAt === 'number' ? item.updatedAt : 0,
-      version: typeof item?.version === 'number' ? item.version : 0,
       connections,
     };
   }
@@ -272,12 +257,7 @@ export class DynamoPresenceStore implements PresenceStore {
     const entries = apply(entriesOf(old));
     return {
       before: old ? this.recordOf(sipUri, old) : undefined,
-      after: this.recordOf(sipUri, {
-        ...old,
-        updatedAt: now,
-        version: (typeof old?.version === 'number' ? old.version : 0) + 1,
-        live: new Set(entries),
-      }),
+      after: this.recordOf(sipUri, { ...old, updatedAt: now, live: new Set(entries) }),
     };
   }
 }

@@ -70,10 +70,6 @@ export function seenAvailability(record: PresenceRecord | undefined): SeenAvaila
   return record.availability;
 }
 
-/**
- * What a watcher is told of a user. `version` orders frames about one user: fan-outs of two
- * writes can arrive in either order, and a client keeps the state of the higher version.
- */
 function presenceFrame(sipUri: string, record: PresenceRecord | undefined): ServerFrame {
   const availability = seenAvailability(record);
   return {
@@ -81,7 +77,6 @@ function presenceFrame(sipUri: string, record: PresenceRecord | undefined): Serv
     sipUri,
     availability,
     note: availability === 'offline' ? '' : (record?.note ?? ''),
-    version: record?.version ?? 0,
   };
 }
 
@@ -243,15 +238,14 @@ export class Realtime {
     return {
       type: 'contacts',
       contacts: entries.map((entry) => {
-        const { availability, note, version } = presenceFrame(entry.sipUri, presence.get(entry.sipUri));
+        const { availability, note } = presenceFrame(entry.sipUri, presence.get(entry.sipUri));
         const { sipUri, displayName, group } = entry;
-        return { sipUri, displayName, availability, note, version, ...(group && { group }) };
+        return { sipUri, displayName, availability, note, ...(group && { group }) };
       }),
       self: {
         sipUri: owner,
         availability: own?.availability ?? 'available',
         note: own?.note ?? '',
-        version: own?.version ?? 0,
       },
     };
   }
