@@ -116,9 +116,15 @@ function caPem(env: Env): string | undefined {
   return pem;
 }
 
+/**
+ * The directory provider these settings name, as the handlers read it (the stack bundles the LDAP
+ * client by the same reading: `lib/lambda-bundling.ts`).
+ */
+export const directoryProviderOf = (env: Env): string => env.DIRECTORY_PROVIDER?.trim() || 'builtin';
+
 /** Reads the directory settings once per cold start; a missing or malformed one fails at start. */
 export function readDirectorySettings(env: Env = process.env): DirectorySettings {
-  const provider = env.DIRECTORY_PROVIDER?.trim() || 'builtin';
+  const provider = directoryProviderOf(env);
   if (provider === 'builtin') return { provider };
   if (provider !== 'ldap') throw new ConfigError('DIRECTORY_PROVIDER must be builtin or ldap');
   const schemaName = env.LDAP_SCHEMA?.trim() || directoryDefaults.schema;

@@ -1,3 +1,5 @@
+import { directoryProviderOf } from '../functions/directory-config.ts';
+
 /**
  * How every handler is bundled for Lambda, shared by the stack (NodejsFunction) and the benchmark
  * that measures the bundles: ESM for Node.js 22, minified, the AWS SDK included at the lock file's
@@ -32,7 +34,8 @@ export const lambdaAliasArgs: Readonly<Record<string, string>> = Object.fromEntr
  * directory, to download and compile at each cold start.
  */
 export function lambdaDefines(settings: Readonly<Record<string, string>> = {}): Record<string, string> {
-  return settings.DIRECTORY_PROVIDER === 'ldap' ? {} : { 'process.env.CWA_BUNDLE_LDAP': '"false"' };
+  // Read as the handlers read it, so a value they take for `ldap` (` ldap `) is bundled with LDAP.
+  return directoryProviderOf(settings) === 'ldap' ? {} : { 'process.env.CWA_BUNDLE_LDAP': '"false"' };
 }
 
 /**

@@ -109,6 +109,8 @@ describe('the Lambda bundles', () => {
 
     it('with an LDAP directory carry the LDAP client', async () => {
       assert.equal(hasLdap(await bundleAuthorizer({ DIRECTORY_PROVIDER: 'ldap' })), true);
+      // Read as the handlers read it: they trim the value.
+      assert.equal(hasLdap(await bundleAuthorizer({ DIRECTORY_PROVIDER: ' ldap ' })), true);
     });
 
     it('without the LDAP client refuse an LDAP directory at cold start, saying why', async () => {
