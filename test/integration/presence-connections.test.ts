@@ -175,7 +175,8 @@ describe('connections on the presence row', () => {
       {
         action: 'presence.set',
         availability: 'away',
-        note: '',
+        // A note of its own: watchers are told only of what they see change.
+        note: `change ${run}`,
       },
     );
 
@@ -198,7 +199,8 @@ describe('connections on the presence row', () => {
       {
         action: 'presence.set',
         availability: 'away',
-        note: '',
+        // A note of its own: watchers are told only of what they see change.
+        note: `change ${run}`,
       },
     );
 

@@ -130,6 +130,33 @@ describe('presence', () => {
     await disconnect(alice);
   });
 
+  it('tells watchers nothing when someone appearing offline changes their note, or chooses the same again', async () => {
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    await alice.next(presenceOf(demo.bob.sipUri, 'available'));
+    bob.send({ action: 'presence.set', availability: 'appear-offline', note: '' });
+    await alice.next(presenceOf(demo.bob.sipUri, 'offline'));
+    await bob.next((f) => f.type === 'presence' && f.self === true);
+
+    for (const note of ['working late', 'working late']) {
+      bob.send({ action: 'presence.set', availability: 'appear-offline', note });
+      const own = await bob.next((f) => f.type === 'presence' && f.self === true);
+      assert.equal(own.note, note);
+    }
+    // Whatever alice was sent about it was sent before bob's own frame; a round trip later, none came.
+    await alice.request({ action: 'ping' }, 'pong');
+    await assert.rejects(
+      alice.next((f) => f.type === 'presence' && f.sipUri === demo.bob.sipUri, 300),
+      /no matching frame/,
+    );
+
+    bob.send({ action: 'presence.set', availability: 'available', note: '' });
+    await alice.next(presenceOf(demo.bob.sipUri, 'available'));
+    await disconnect(bob);
+    await alice.next(presenceOf(demo.bob.sipUri, 'offline'));
+    await disconnect(alice);
+  });
+
   it('keeps a user online until their last connection closes', async () => {
     const alice = await connect('alice');
     const bob1 = await connect('bob');

@@ -55,8 +55,8 @@ export interface PresenceStore {
     sipUris: readonly string[],
     options?: { readonly consistent?: boolean },
   ): Promise<Map<string, PresenceRecord>>;
-  /** Sets the chosen availability and note; answers the new record. */
-  choose(sipUri: string, availability: Availability, note: string, now: number): Promise<PresenceRecord>;
+  /** Sets the chosen availability and note; answers the row before and after. */
+  choose(sipUri: string, availability: Availability, note: string, now: number): Promise<PresenceChange>;
   /** Records a live connection of the user (who is online from now on). */
   addConnection(sipUri: string, connection: LiveConnection, now: number): Promise<PresenceChange>;
   /** Forgets a connection of the user (who is offline once none is left). */
@@ -149,7 +149,7 @@ export class DynamoPresenceStore implements PresenceStore {
     availability: Availability,
     note: string,
     now: number,
-  ): Promise<PresenceRecord> {
+  ): Promise<PresenceChange> {
     const result = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -157,10 +157,14 @@ export class DynamoPresenceStore implements PresenceStore {
         UpdateExpression: 'SET #a = :a, #n = :n, #t = :t',
         ExpressionAttributeNames: { '#a': 'availability', '#n': 'note', '#t': 'updatedAt' },
         ExpressionAttributeValues: { ':a': availability, ':n': note, ':t': now },
-        ReturnValues: 'ALL_NEW',
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return this.recordOf(sipUri, result.Attributes);
+    const old = result.Attributes;
+    return {
+      before: old ? this.recordOf(sipUri, old) : undefined,
+      after: this.recordOf(sipUri, { ...old, availability, note, updatedAt: now }),
+    };
   }
 
   async addConnection(sipUri: string, connection: LiveConnection, now: number): Promise<PresenceChange> {

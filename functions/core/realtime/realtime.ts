@@ -94,6 +94,12 @@ export function conversationIdOf(a: string, b: string): string {
 const seenChanged = ({ before, after }: PresenceChange): boolean =>
   seenAvailability(before) !== seenAvailability(after);
 
+/** Whether watchers see anything different: availability, or the note of someone they see online. */
+function watchersSeeChange(sipUri: string, { before, after }: PresenceChange): boolean {
+  const [was, is] = [presenceFrame(sipUri, before), presenceFrame(sipUri, after)];
+  return was.availability !== is.availability || was.note !== is.note;
+}
+
 /**
  * Presence and instant messaging over WebSocket connections: who is connected, what their
  * contacts see, and delivery of messages to every connection of the recipient. Fan-out reads only
@@ -198,14 +204,19 @@ export class Realtime {
         await this.deps.contacts.remove(caller.principal.sipUri, frame.sipUri);
         return this.contactsFrame(caller.principal.sipUri);
       case 'presence.set': {
-        const record = await this.deps.presence.choose(
-          caller.principal.sipUri,
+        const { sipUri } = caller.principal;
+        const change = await this.deps.presence.choose(
+          sipUri,
           frame.availability,
           frame.note ?? '',
           this.deps.clock.now(),
         );
         // The caller's own connections (this one too) hear of it with the user's other windows.
-        await this.publish(caller.principal.sipUri, record, record.connections);
+        // Watchers hear only of what they see change: the choices of someone appearing offline,
+        // or the same status chosen again, tell them nothing (not even that something happened).
+        await this.publish(sipUri, change.after, change.after.connections, {
+          watchers: watchersSeeChange(sipUri, change),
+        });
         return undefined;
       }
       case 'im.send':
@@ -371,9 +382,10 @@ export class Realtime {
     sipUri: string,
     record: PresenceRecord,
     ownConnections: readonly LiveConnection[],
+    options: { readonly watchers: boolean } = { watchers: true },
   ): Promise<void> {
     const frame = presenceFrame(sipUri, record);
-    const watchers = await this.deps.contacts.watchers(sipUri);
+    const watchers = options.watchers ? await this.deps.contacts.watchers(sipUri) : [];
     this.metrics.count(metricNames.presenceFanOut, {}, watchers.length);
     const rows =
       watchers.length > 0 ? await this.deps.presence.getMany(watchers, { consistent: true }) : undefined;
