@@ -58,19 +58,15 @@ export class DynamoFailureStore implements FailureStore {
     windowStartAfter: number,
     ttl: number,
   ): Promise<FailureRecord | undefined> {
-    return this.update(key, {
-      UpdateExpression:
-        'ADD failures :one SET windowStart = if_not_exists(windowStart, :now), lockedUntil = if_not_exists(lockedUntil, :zero), #ttl = if_not_exists(#ttl, :ttl)',
-      ConditionExpression: 'attribute_not_exists(#key) OR windowStart > :after',
-      ExpressionAttributeNames: { '#key': 'key', '#ttl': 'ttl' },
-      ExpressionAttributeValues: {
-        ':one': 1,
-        ':now': now,
-        ':zero': 0,
-        ':ttl': ttl,
-        ':after': windowStartAfter,
+    return this.updateWindow(
+      key,
+      { now, windowStartAfter, ttl },
+      {
+        update:
+          'ADD failures :one SET windowStart = if_not_exists(windowStart, :now), lockedUntil = if_not_exists(lockedUntil, :zero), #ttl = if_not_exists(#ttl, :ttl)',
+        condition: 'attribute_not_exists(#key) OR windowStart > :after',
       },
-    });
+    );
   }
 
   startWindow(
@@ -79,21 +75,16 @@ export class DynamoFailureStore implements FailureStore {
     windowStartAfter: number,
     ttl: number,
   ): Promise<FailureRecord | undefined> {
-    return this.update(key, {
-      UpdateExpression:
-        'SET windowStart = :now, failures = :one, lockedUntil = if_not_exists(lockedUntil, :zero), #ttl = :ttl',
-      // A record without a window (it cannot be made by this store, but would otherwise block the key) is replaced too.
-      ConditionExpression:
-        'attribute_exists(#key) AND (windowStart <= :after OR attribute_not_exists(windowStart))',
-      ExpressionAttributeNames: { '#key': 'key', '#ttl': 'ttl' },
-      ExpressionAttributeValues: {
-        ':one': 1,
-        ':now': now,
-        ':zero': 0,
-        ':ttl': ttl,
-        ':after': windowStartAfter,
+    return this.updateWindow(
+      key,
+      { now, windowStartAfter, ttl },
+      {
+        update:
+          'SET windowStart = :now, failures = :one, lockedUntil = if_not_exists(lockedUntil, :zero), #ttl = :ttl',
+        // A record without a window (it cannot be made by this store, but would otherwise block the key) is replaced too.
+        condition: 'attribute_exists(#key) AND (windowStart <= :after OR attribute_not_exists(windowStart))',
       },
-    });
+    );
   }
 
   async subtract(key: string, windowStart: number): Promise<void> {
@@ -111,6 +102,26 @@ export class DynamoFailureStore implements FailureStore {
         'attribute_exists(#key) AND (attribute_not_exists(lockedUntil) OR lockedUntil < :until)',
       ExpressionAttributeNames: { '#key': 'key', '#ttl': 'ttl' },
       ExpressionAttributeValues: { ':until': until, ':ttl': ttl },
+    });
+  }
+
+  /** A write of the key's counting window: its expressions share the same names and values. */
+  private updateWindow(
+    key: string,
+    at: { readonly now: number; readonly windowStartAfter: number; readonly ttl: number },
+    expressions: { readonly update: string; readonly condition: string },
+  ): Promise<FailureRecord | undefined> {
+    return this.update(key, {
+      UpdateExpression: expressions.update,
+      ConditionExpression: expressions.condition,
+      ExpressionAttributeNames: { '#key': 'key', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':now': at.now,
+        ':zero': 0,
+        ':ttl': at.ttl,
+        ':after': at.windowStartAfter,
+      },
     });
   }
 
