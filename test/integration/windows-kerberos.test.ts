@@ -4,12 +4,14 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { initiate } from '../support/kerberos-initiator.ts';
+import { initiate, mitGssapiAvailable } from '../support/kerberos-initiator.ts';
 import { negotiateMessage } from '../support/ntlm-client.ts';
 import { kdcAvailable, startKdc, type Kdc } from '../support/mit-kdc.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
 const available = kdcAvailable();
+// One test replays a token from MIT's initiator (the optional kerberos package); curl drives the rest.
+const gssapi = available === true ? mitGssapiAvailable() : available;
 const users = {
   alice: { name: 'alice', password: 'alice-kerberos-pass' },
   erin: { name: 'erin', password: 'erin-kerberos-pass' },
@@ -137,18 +139,22 @@ describe(
       assert.equal(JSON.parse(response.body).error, 'user_disabled');
     });
 
-    it('refuses a captured token played a second time', async () => {
-      const { token } = await initiate(kdc, ccaches.alice ?? '');
-      const send = () =>
-        fetch(`${rt.internal}/auth/windows`, {
-          headers: { authorization: `Negotiate ${token.toString('base64')}` },
-        });
+    it(
+      'refuses a captured token played a second time',
+      { skip: gssapi === true ? false : gssapi },
+      async () => {
+        const { token } = await initiate(kdc, ccaches.alice ?? '');
+        const send = () =>
+          fetch(`${rt.internal}/auth/windows`, {
+            headers: { authorization: `Negotiate ${token.toString('base64')}` },
+          });
 
-      assert.equal((await send()).status, 200);
-      const replay = await send();
-      assert.equal(replay.status, 401);
-      assert.equal(((await replay.json()) as { error: string }).error, 'kerberos_replay');
-    });
+        assert.equal((await send()).status, 200);
+        const replay = await send();
+        assert.equal(replay.status, 401);
+        assert.equal(((await replay.json()) as { error: string }).error, 'kerberos_replay');
+      },
+    );
 
     it('refuses NTLM while the server has it off (no NTLM_DOMAIN): 403 ntlm_not_enabled', async () => {
       const response = await fetch(`${rt.internal}/auth/windows`, {
