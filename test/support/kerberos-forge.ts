@@ -36,8 +36,45 @@ const encryptedData = (data: EncryptedData) =>
     der.octetString(data.cipher),
   ]);
 
-/** Encodes an AP-REQ and wraps it as SPNEGO offering Kerberos. */
-export function tokenOf(apReq: ApReq): Buffer {
+/** How `tokenOf` wraps the AP-REQ: the SPNEGO mechTypes (or none: a bare GSS token) and the inner OID. */
+export interface Wrapping {
+  /** SPNEGO's offered mechanisms, first one chosen; `bare` sends the Kerberos GSS token alone. */
+  readonly mechTypes?: readonly string[] | 'bare';
+  /** The OID framing the Kerberos token itself (Windows uses its historical one). */
+  readonly innerMech?: string;
+  /** Re-encodes the AP-REQ's DER with this function (e.g. `stretchLengths`). */
+  readonly reencode?: (der: Buffer) => Buffer;
+}
+
+/**
+ * Writes every DER length of `bytes` (and of its constructed contents, recursively) in the
+ * non-minimal two-byte long form (`82 00 05` for 5): the same values, other bytes. Primitive
+ * contents (OCTET STRINGs, so the ciphertexts) are left as they are.
+ */
+export function stretchLengths(bytes: Buffer): Buffer {
+  const out: Buffer[] = [];
+  let offset = 0;
+  while (offset < bytes.length) {
+    const tag = bytes[offset++] ?? 0;
+    const first = bytes[offset++] ?? 0;
+    let length = first;
+    if (first & 0x80) {
+      length = 0;
+      for (let i = 0; i < (first & 0x7f); i++) length = length * 256 + (bytes[offset++] ?? 0);
+    }
+    const content = bytes.subarray(offset, offset + length);
+    offset += length;
+    const body = tag & 0x20 ? stretchLengths(content) : content;
+    const lengthBytes = Buffer.alloc(3);
+    lengthBytes[0] = 0x82;
+    lengthBytes.writeUInt16BE(body.length, 1);
+    out.push(Buffer.from([tag]), lengthBytes, body);
+  }
+  return Buffer.concat(out);
+}
+
+/** Encodes an AP-REQ and wraps it as SPNEGO offering Kerberos (or as `wrapping` says). */
+export function tokenOf(apReq: ApReq, wrapping: Wrapping = {}): Buffer {
   const ticket = der.applicationTagged(
     1,
     der.sequence([
@@ -59,8 +96,10 @@ export function tokenOf(apReq: ApReq): Buffer {
       ]),
     ),
   );
-  const krb = frame(oids.kerberos, Buffer.concat([Buffer.from([1, 0]), message]));
-  return encodeNegTokenInit([oids.kerberos], krb);
+  const encoded = wrapping.reencode ? wrapping.reencode(message) : message;
+  const krb = frame(wrapping.innerMech ?? oids.kerberos, Buffer.concat([Buffer.from([1, 0]), encoded]));
+  if (wrapping.mechTypes === 'bare') return krb;
+  return encodeNegTokenInit(wrapping.mechTypes ?? [oids.kerberos], krb);
 }
 
 /** A fresh authenticator for the same ticket, written with the session key the ticket carries. */

@@ -52,7 +52,7 @@ describe('which realms Kerberos maps to directory users by name', () => {
       userOfPrincipal(deps(configured), client('ceo', 'CONTOSO.PARTNER.COM'), 'CONTOSO.COM'),
       unknownUser,
     );
-    assert.equal(domainOfClientRealm('contoso.com', 'CONTOSO.COM', configured), 'CONTOSO');
+    assert.equal(domainOfClientRealm('CONTOSO.COM', 'CONTOSO.COM', configured), 'CONTOSO');
     assert.equal(domainOfClientRealm('CONTOSO.PARTNER.COM', 'CONTOSO.PARTNER.COM', configured), undefined);
   });
 
@@ -66,8 +66,19 @@ describe('which realms Kerberos maps to directory users by name', () => {
       userOfPrincipal(deps(unset), client('ceo', 'CONTOSO.PARTNER.COM'), 'CONTOSO.COM'),
       unknownUser,
     );
-    assert.equal(domainOfClientRealm('Contoso.Com', 'CONTOSO.COM', unset), 'CONTOSO');
+    assert.equal(domainOfClientRealm('CONTOSO.COM', 'CONTOSO.COM', unset), 'CONTOSO');
     assert.equal(domainOfClientRealm('CONTOSO.PARTNER.COM', 'CONTOSO.COM', unset), undefined);
+  });
+
+  it('compares realms exactly, as Kerberos does: contoso.com is not CONTOSO.COM', async () => {
+    for (const realmDomains of [configured, new Map<string, string>()]) {
+      assert.equal(domainOfClientRealm('contoso.com', 'CONTOSO.COM', realmDomains), undefined);
+      assert.equal(domainOfClientRealm('Contoso.Com', 'CONTOSO.COM', realmDomains), undefined);
+      await assert.rejects(
+        userOfPrincipal(deps(realmDomains), client('ceo', 'contoso.com'), 'CONTOSO.COM'),
+        unknownUser,
+      );
+    }
   });
 
   it('still takes a principal an administrator recorded, from any realm', async () => {

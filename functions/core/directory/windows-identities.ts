@@ -6,7 +6,7 @@ import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } fr
  * NT hash, which is password-equivalent: it is stored only for users with NTLM enabled.
  */
 export interface WindowsIdentityStore {
-  /** The SIP URI of the user this Kerberos principal is (case-insensitive), if one is recorded. */
+  /** The SIP URI of the user this Kerberos principal is, if one is recorded (names and realms compare exactly). */
   findKerberos(principal: string): Promise<string | undefined>;
   /** The NTLM account `domain\username`, if NTLM is enabled for it. */
   findNtlm(domain: string, username: string): Promise<NtlmAccount | undefined>;
@@ -32,6 +32,9 @@ export class DynamoWindowsIdentityStore implements WindowsIdentityStore {
 
   async findKerberos(principal: string): Promise<string | undefined> {
     const item = await this.get(kerberosKey(principal));
+    // The key is folded to find the item; the principal as recorded must match exactly (RFC 4120
+    // realms and names are case-sensitive). Items written before it was kept have none to compare.
+    if (typeof item?.principal === 'string' && item.principal !== principal) return undefined;
     return typeof item?.sipUri === 'string' ? item.sipUri : undefined;
   }
 
@@ -43,7 +46,10 @@ export class DynamoWindowsIdentityStore implements WindowsIdentityStore {
 
   async putKerberos(principal: string, sipUri: string): Promise<void> {
     await this.db.send(
-      new PutCommand({ TableName: this.tableName, Item: { identity: kerberosKey(principal), sipUri } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { identity: kerberosKey(principal), principal, sipUri },
+      }),
     );
   }
 

@@ -15,7 +15,7 @@ import {
   tokenIds,
   unframe,
 } from './gss.ts';
-import type { ServiceKeys } from './keytab.ts';
+import type { KeytabEntry, ServiceKeys } from './keytab.ts';
 import {
   encodeApRep,
   encodeEncApRepPart,
@@ -47,9 +47,9 @@ export interface KerberosClient {
 
 export interface Accepted {
   readonly client: KerberosClient;
-  /** The service principal the ticket was for. */
+  /** The service principal whose key opened the ticket (the keytab entry's name). */
   readonly service: string;
-  /** The service's realm (the keytab's: its key opened the ticket), upper case as in the ticket. */
+  /** The service's realm: the keytab entry's whose key opened the ticket (not the ticket's clear text). */
   readonly serviceRealm: string;
   /** The token for the final `WWW-Authenticate: Negotiate` (SPNEGO accept-completed, with the AP-REP when mutual authentication was asked for). */
   readonly responseToken: Buffer;
@@ -99,6 +99,30 @@ function checkTimes(ticket: EncTicketPart, authenticator: Authenticator, deps: A
 }
 
 /**
+ * What the replay cache remembers of an accepted AP-REQ: only what cannot be changed without
+ * breaking the cryptography, as MIT's rcache keys on a hash of the authenticator's ciphertext. Every
+ * clear-text field (ticket realm and sname, enc-part etype and kvno, ap-options, SPNEGO wrapping,
+ * the DER encoding around the ciphertext) can be altered on a captured token while it still
+ * decrypts, so none of them is part of the key. With the ciphertext go the client principal from
+ * the decrypted ticket and the service *key* that opened it: the service's name is not used, since
+ * a keytab may hold one key under several names (an account with several SPNs) and the ticket's
+ * sname could then be switched between them.
+ */
+function replayKeyOf(authenticatorCipher: Buffer, client: string, serviceKey: KeytabEntry): string {
+  const hash = createHash('sha256').update('krb5-ap-req-replay/2');
+  for (const part of [
+    Buffer.from(client, 'utf8'),
+    createHash('sha256').update(serviceKey.key).digest(),
+    authenticatorCipher,
+  ]) {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(part.length);
+    hash.update(length).update(part);
+  }
+  return hash.digest('base64url');
+}
+
+/**
  * Accepts one HTTP Negotiate token (RFC 4559): SPNEGO with an optimistic Kerberos token, or a bare
  * Kerberos GSS token. Decrypts the ticket with the service key from the keytab, the authenticator
  * with the ticket's session key, checks names, times and replay, and builds the AP-REP for mutual
@@ -143,9 +167,12 @@ export async function acceptNegotiate(deps: AcceptorDeps, token: Buffer): Promis
   const apReq = parseApReq(message);
 
   const { ticket } = apReq;
-  const service = principalText(ticket.sname, ticket.realm);
   const ticketEnctype = enctypeById(ticket.encPart.etype);
-  const serviceKey = deps.keys.keyFor(service, ticket.encPart.kvno, ticketEnctype.id);
+  const serviceKey = deps.keys.keyFor(
+    principalText(ticket.sname, ticket.realm),
+    ticket.encPart.kvno,
+    ticketEnctype.id,
+  );
   const encTicket = decryptWith(
     () => ticketEnctype.decrypt(serviceKey.key, keyUsage.ticket, ticket.encPart.cipher),
     parseEncTicketPart,
@@ -178,10 +205,7 @@ export async function acceptNegotiate(deps: AcceptorDeps, token: Buffer): Promis
   checkTimes(encTicket, authenticator, deps);
 
   const now = deps.clock.now();
-  const replayKey = createHash('sha256')
-    .update(service)
-    .update(apReq.authenticator.cipher)
-    .digest('base64url');
+  const replayKey = replayKeyOf(apReq.authenticator.cipher, client, serviceKey);
   const fresh = await deps.replayCache.remember(
     replayKey,
     Math.max(authenticator.ctime, now) + deps.clockSkewMs,
@@ -221,8 +245,9 @@ export async function acceptNegotiate(deps: AcceptorDeps, token: Buffer): Promis
   const name = encTicket.cname.names.join('/');
   return {
     client: { name, realm: encTicket.crealm, principal: client },
-    service,
-    serviceRealm: ticket.realm,
+    // The keytab entry whose key opened the ticket, not the ticket's clear-text sname and realm.
+    service: serviceKey.principal,
+    serviceRealm: serviceKey.realm,
     responseToken,
   };
 }

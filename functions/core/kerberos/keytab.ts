@@ -87,10 +87,16 @@ export class ServiceKeys {
 
   /** `only`: accept tickets for this principal alone, even if the keytab holds others. */
   constructor(entries: readonly KeytabEntry[], only?: string) {
-    const wanted = only?.toLowerCase();
-    this.entries = wanted ? entries.filter((e) => e.principal.toLowerCase() === wanted) : entries;
+    this.entries = only ? entries.filter((e) => e.principal === only) : entries;
     if (this.entries.length === 0) {
-      throw new KeytabError(only ? `the keytab holds no key for ${only}` : 'the keytab holds no keys');
+      const near = only && entries.find((e) => e.principal.toLowerCase() === only.toLowerCase());
+      throw new KeytabError(
+        !only
+          ? 'the keytab holds no keys'
+          : near
+            ? `the keytab holds no key for ${only}, only for ${near.principal} (principal names and realms are case-sensitive)`
+            : `the keytab holds no key for ${only}`,
+      );
     }
   }
 
@@ -104,17 +110,16 @@ export class ServiceKeys {
    * one sealed with a key version or type we do not hold (`kerberos_wrong_key_version`).
    */
   keyFor(principal: string, kvno: number | undefined, enctype: number): KeytabEntry {
-    // Principal names compare exactly, realms case-insensitively (clients vary in realm case).
-    const at = principal.lastIndexOf('@');
-    const name = principal.slice(0, at);
-    const realm = principal.slice(at + 1).toUpperCase();
-    const mine = this.entries.filter(
-      (e) => e.components.join('/') === name && e.realm.toUpperCase() === realm,
-    );
+    // Names and realms compare exactly: Kerberos realms are case-sensitive (RFC 4120 §6.1), and the
+    // ticket's realm and sname travel in clear, so a case-folded match would let an attacker vary
+    // them at will on a captured token.
+    const mine = this.entries.filter((e) => e.principal === principal);
     if (mine.length === 0) {
+      const near = this.entries.find((e) => e.principal.toLowerCase() === principal.toLowerCase());
       throw new AppError(
         'kerberos_wrong_service',
-        `The Kerberos ticket is for ${principal}, not for this service.`,
+        `The Kerberos ticket is for ${principal}, not for this service` +
+          (near ? ` (${near.principal}: principal names and realms are case-sensitive).` : '.'),
       );
     }
     const candidates = mine.filter((e) => e.enctype === enctype && (kvno === undefined || e.kvno === kvno));

@@ -17,7 +17,7 @@ export interface WindowsSignInDeps {
   readonly legacyUrl: string | undefined;
   /** The Kerberos acceptor; unset when no keytab is configured (Kerberos then refused). */
   readonly kerberos: AcceptorDeps | undefined;
-  /** Realm → directory domain for name-based mapping (`EXAMPLE.TEST` → `CONTOSO`), upper case. */
+  /** Realm → directory domain for name-based mapping (`EXAMPLE.TEST` → `CONTOSO`); realms compare exactly. */
   readonly realmDomains: ReadonlyMap<string, string>;
   /** The NTLM fallback; unset when NTLM is not enabled (NTLM then refused). */
   readonly ntlm: NtlmAcceptorDeps | undefined;
@@ -48,10 +48,10 @@ export function domainOfClientRealm(
   serviceRealm: string,
   realmDomains: ReadonlyMap<string, string>,
 ): string | undefined {
-  const upper = realm.toUpperCase();
-  if (realmDomains.size > 0) return realmDomains.get(upper);
-  if (upper !== serviceRealm.toUpperCase()) return undefined;
-  return upper.split('.')[0] || undefined;
+  // Realms compare exactly (RFC 4120 §6.1): `contoso.com` is another realm than `CONTOSO.COM`.
+  if (realmDomains.size > 0) return realmDomains.get(realm);
+  if (realm !== serviceRealm) return undefined;
+  return realm.split('.')[0]?.toUpperCase() || undefined;
 }
 
 /**
