@@ -8,8 +8,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Sign-in asserted by an upstream authenticator (a reverse proxy, another vendor's filter): it
- * forwards who the user is as a signed JWT in a header, never as a bare header (README, "Signed
- * assertions from a reverse proxy").
+ * forwards who the user is as a signed JWT in a header, never as a bare header (docs/sign-in/assertions.md).
  */
 export interface AssertionSettings extends ClaimMapping {
   /** The request header carrying the assertion, lower case. */

@@ -10,7 +10,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export type CertificateUserField = 'email' | 'cn';
 
 /**
- * Smart card (client certificate) sign-in (README, "Client certificates"). On AWS, API Gateway
+ * Smart card (client certificate) sign-in (docs/sign-in/smart-cards.md). On AWS, API Gateway
  * mutual TLS on the site's custom domain checks the chain against its truststore and hands the
  * certificate over; locally the TLS listener asks for one and checks it against the same CA file.
  */

@@ -9,7 +9,7 @@ import {
   type LdapSchemaName,
 } from './core/directory/ldap/mapping.ts';
 
-/** The organisation's LDAP / Active Directory as the directory (README, "Active Directory or LDAP"). */
+/** The organisation's LDAP / Active Directory as the directory (docs/directory.md). */
 export interface LdapSettings {
   readonly url: string;
   readonly startTls: boolean;

@@ -11,7 +11,7 @@ import { keyRingFromSecrets, type SigningKeys, type VerificationKey } from './co
 
 /**
  * The Secrets Manager stages the key ring is read from: AWSCURRENT signs; AWSPENDING (a key staged
- * for rotation) and AWSPREVIOUS (the key before the last rotation) are accepted. See the README,
+ * for rotation) and AWSPREVIOUS (the key before the last rotation) are accepted. See docs/deploy-aws.md,
  * "Rotating the ticket signing key".
  */
 const acceptedStages = ['AWSPENDING', 'AWSPREVIOUS'] as const;

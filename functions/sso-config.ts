@@ -16,7 +16,7 @@ export interface SsoSitePolicy {
   readonly persistentCookieSeconds: number | undefined;
 }
 
-/** Single sign-on through an OpenID provider, read once per cold start (README, "Single sign-on"). */
+/** Single sign-on through an OpenID provider, read once per cold start (docs/sign-in/sso.md). */
 export interface SsoSettings {
   /** The provider's issuer identifier, exactly as its discovery document states it. */
   readonly issuer: string;

@@ -5,7 +5,7 @@ import type { TwoFactorRules } from './core/signin/two-factor.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Two-factor sign-in settings, read once per cold start (README, "Two-factor sign-in"). */
+/** Two-factor sign-in settings, read once per cold start (docs/sign-in/two-factor.md). */
 export interface TwoFactorSettings extends TwoFactorRules {
   /** WebAuthn relying party id (the site's registrable domain); unset = the host the browser used. */
   readonly webAuthnRpId: string | undefined;

@@ -1,6 +1,6 @@
 import { ConfigError } from './config.ts';
 
-/** Settings of integrated Windows sign-in, read once per cold start (README, "Windows sign-in"). */
+/** Settings of integrated Windows sign-in, read once per cold start (docs/sign-in/windows.md). */
 export interface WindowsSettings {
   /** The service keytab: a local file, or a Secrets Manager secret (binary, or base64 text). Unset = no Kerberos. */
   readonly keytab: { readonly file: string } | { readonly secretArn: string } | undefined;

@@ -9,7 +9,7 @@ import { FirewallStack } from './firewall-stack.ts';
 import { applyBestPracticeChecks } from './checks.ts';
 
 /**
- * The deployment comes from one configuration file (README, "Deploy to AWS"):
+ * The deployment comes from one configuration file (docs/deploy-aws.md):
  * `-c config=path/to/file.json`, else `deploy.config.json`, else the committed example (so
  * `cdk synth` works on a fresh checkout; never deploy the example as it is).
  */

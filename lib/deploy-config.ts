@@ -6,7 +6,7 @@ import { signInSettingsEnvironment } from './sign-in-settings.ts';
 
 /**
  * The deployment configuration (`deploy.config.json`, example in `deploy.config.example.json`,
- * README "Deploy to AWS"): one typed, validated file for everything a deployment chooses. Secrets
+ * docs/deploy-aws.md): one typed, validated file for everything a deployment chooses. Secrets
  * are named by ARN, never given. `readDeployConfig` refuses a bad file naming each bad field, so a
  * mistake fails `cdk synth`, not the first sign-in.
  */
@@ -24,9 +24,8 @@ export interface DeployConfig {
   /** Where a browser lands after signing out, one for both sites or per site. @default '/' */
   readonly signOutPage?: string | Readonly<Partial<Record<Site, string>>>;
   /**
-   * Identity-provider settings, named as the handlers read them (README: "Single sign-on",
-   * "Signed assertions", "Two-factor sign-in"): `SSO_ISSUER`, `SSO_CLIENT_ID`,
-   * `SSO_CLIENT_SECRET_ARN`, `ASSERTION_HEADER`, `TWO_FACTOR_REQUIRED_SITES`, … Which sites offer a
+   * Identity-provider settings, named as the handlers read them (docs/settings.md): `SSO_ISSUER`,
+   * `SSO_CLIENT_ID`, `SSO_CLIENT_SECRET_ARN`, `ASSERTION_HEADER`, `TWO_FACTOR_REQUIRED_SITES`, … Which sites offer a
    * method comes from `sites.*.signInMethods`, not from `*_SITES` here.
    */
   readonly identityProviders?: Readonly<Record<string, string>>;
@@ -250,7 +249,7 @@ export function readDeployConfig(raw: unknown, source = 'deploy.config.json'): D
       if (chosen.includes('certificate')) {
         check.problem(
           `${path}.signInMethods`,
-          'cannot include certificate yet: smart cards need API Gateway mutual TLS on a custom domain of the API, which CloudFront in front of it cannot pass through (README, "Smart cards")',
+          'cannot include certificate yet: smart cards need API Gateway mutual TLS on a custom domain of the API, which CloudFront in front of it cannot pass through (docs/sign-in/smart-cards.md)',
         );
       }
     }

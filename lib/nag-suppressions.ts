@@ -37,7 +37,7 @@ export const reasons = {
   defaultCertificate:
     'No custom domain is configured for this site, and CloudFront’s default *.cloudfront.net certificate cannot require TLS 1.2. Give the site domainName and certificateArn in deploy.config.json: the distribution then requires TLS 1.2 (TLSv1.2_2021).',
   signingKeyRotation:
-    'The ticket signing key is rotated by the documented staged procedure (README, "Rotating the ticket signing key": AWSPENDING, then AWSCURRENT, with AWSPREVIOUS still accepted until its tickets expire), so nobody is signed out. A Secrets Manager rotation function running that procedure on a schedule is possible later.',
+    'The ticket signing key is rotated by the documented staged procedure (docs/deploy-aws.md, "Rotating the ticket signing key": AWSPENDING, then AWSCURRENT, with AWSPREVIOUS still accepted until its tickets expire), so nobody is signed out. A Secrets Manager rotation function running that procedure on a schedule is possible later.',
   originSecretRotation:
     'The origin-verify value is resolved by CloudFormation when it deploys the distributions and read by the handlers at cold start; a scheduled rotation would leave CloudFront and the handlers disagreeing until both were redeployed. It never leaves AWS (no template, log or client sees it).',
 } as const;

@@ -5,7 +5,7 @@ import type { WindowsIdentityStore } from '../functions/core/directory/windows-i
 import { ntHash } from '../functions/core/ntlm/md4.ts';
 import type { ContactStore } from '../functions/core/realtime/contacts-store.ts';
 
-/** One user of a directory seed file (format in the README). */
+/** One user of a directory seed file (format in docs/directory.md). */
 export interface SeedUser {
   readonly username: string;
   readonly password: string;

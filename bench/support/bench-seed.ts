@@ -36,7 +36,7 @@ const sipUriOf = (username: string) => `sip:${username}@bench.example`;
 const pad = (n: number) => String(n).padStart(3, '0');
 
 /**
- * Writes a directory seed for the benchmark (the README's seed format) with precomputed password
+ * Writes a directory seed for the benchmark (the seed format of docs/directory.md) with precomputed password
  * hashes: one at the product's cost shared by the sign-in users, and a cheap one for everyone else,
  * so hundreds of users load in seconds.
  */

@@ -11,7 +11,7 @@ export const ticketCookieName = (site: Site): string => `__Host-cwa-ticket-${sit
 
 const attributes = { httpOnly: true, secure: true, sameSite: 'strict', path: '/' } as const;
 
-/** `maxAgeSeconds` only for the opt-in persistent cookie of SSO users (README, "Single sign-on"). */
+/** `maxAgeSeconds` only for the opt-in persistent cookie of SSO users (docs/sign-in/sso.md). */
 export const setTicketCookie = (site: Site, token: string, maxAgeSeconds?: number): string =>
   stringifySetCookie(
     ticketCookieName(site),

@@ -1,7 +1,7 @@
 /**
  * What the main window and its pop-ups (conversation windows, desktop alerts) say to each other
  * with `postMessage`. The main window owns the only WebSocket; pop-ups never open their own, so the
- * ticket lives exactly as long as the main window (see the README's session rules).
+ * ticket lives exactly as long as the main window (see docs/security.md).
  */
 import type { ChatMessage } from './conversations.ts';
 import type { Peer } from './conversation-view.ts';

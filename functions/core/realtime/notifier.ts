@@ -10,7 +10,7 @@ export interface ConnectionAddress {
   readonly endpoint: string;
 }
 
-/** Server → client frames (see the contract in the README). */
+/** Server → client frames (the contract: docs/contract.md). */
 export type ServerFrame = { readonly type: string } & Record<string, unknown>;
 
 /** Pushes frames to live connections and closes them. */

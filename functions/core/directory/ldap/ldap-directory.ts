@@ -22,7 +22,7 @@ import {
 } from './mapping.ts';
 import { parseUserFilter } from './user-filter.ts';
 
-/** How to reach and read the organisation's directory (README, "Active Directory or LDAP"). */
+/** How to reach and read the organisation's directory (docs/directory.md). */
 export interface LdapDirectoryOptions {
   /** `ldaps://host[:port]`, or `ldap://host[:port]` with `startTls`. */
   readonly url: string;

@@ -46,7 +46,7 @@ export type LdapSchemaName = 'active-directory' | 'openldap';
  */
 export const optionFlagEnhancedPresence = 0x100;
 
-/** Ready mappings; each setting can be overridden on its own (README, "Active Directory or LDAP"). */
+/** Ready mappings; each setting can be overridden on its own (docs/directory.md). */
 export const schemaPresets: Readonly<Record<LdapSchemaName, LdapAttributeMapping>> = {
   'active-directory': {
     username: 'sAMAccountName',
