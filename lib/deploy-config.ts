@@ -25,8 +25,8 @@ export interface DeployConfig {
   readonly signOutPage?: string | Readonly<Partial<Record<Site, string>>>;
   /**
    * Identity-provider settings, named as the handlers read them (docs/settings.md): `SSO_ISSUER`,
-   * `SSO_CLIENT_ID`, `SSO_CLIENT_SECRET_ARN`, `ASSERTION_HEADER`, `TWO_FACTOR_REQUIRED_SITES`, … Which sites offer a
-   * method comes from `sites.*.signInMethods`, not from `*_SITES` here.
+   * `SSO_CLIENT_ID`, `SSO_CLIENT_SECRET_ARN`, `ASSERTION_HEADER`, `TWO_FACTOR_REQUIRED_SITES`, …
+   * Which sites offer a method comes from `sites.*.signInMethods`, not from `*_SITES` here.
    */
   readonly identityProviders?: Readonly<Record<string, string>>;
   readonly windowsSignIn?: WindowsSignInProps;

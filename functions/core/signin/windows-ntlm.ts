@@ -68,7 +68,7 @@ export async function challengeNtlm(
     if (err instanceof AppError) {
       deps.audit.record({
         event: 'signin.failed',
-        method: 'ntlm',
+        method: 'windows',
         site: context.site,
         sourceAddress: context.sourceAddress,
         account: 'ntlm:?',
@@ -90,14 +90,15 @@ export async function signInWithNtlm(
   token: Buffer,
   context: NtlmContext,
 ): Promise<SignedIn> {
-  const audited = { method: 'ntlm', site: context.site, sourceAddress: context.sourceAddress } as const;
+  const audited = { method: 'windows', site: context.site, sourceAddress: context.sourceAddress } as const;
   let account = 'ntlm:?';
   try {
     const ntlm = assertChecks(deps, context);
     const answer = await readAnswer(ntlm, token);
     const { domain, username } = accountOfAnswer(answer, deps, ntlm.domain);
     account = `${domain}\\${username}`;
-    // Relay protection: an answer the client made for another server is refused (docs/sign-in/windows.md, "Relay protection").
+    // Relay protection: an answer the client made for another server is refused
+    // (docs/sign-in/windows.md, "Relay protection").
     assertTargetName(answer, context.host);
     const regulated = { account, sourceAddress: context.sourceAddress };
     const identity = await deps.regulator.regulated(regulated, async () => {
@@ -115,7 +116,7 @@ export async function signInWithNtlm(
         `The Windows account ${account} is not a user of this service.`,
       );
     }
-    const ticket = await grantTicket(deps, user, audited, { account });
+    const ticket = await grantTicket(deps, user, audited);
     return { user, ticket };
   } catch (err) {
     recordRefusal(deps.audit, audited, account, err);
