@@ -2,7 +2,14 @@
 export type Site = 'internal' | 'external';
 export const sites: readonly Site[] = ['internal', 'external'];
 
+/** The sign-in methods a site offers, each at its own URL (`windows` is Negotiate: Kerberos or NTLM). */
 export type AuthMethod = 'forms' | 'windows' | 'sso' | 'assertion' | 'certificate' | 'two-factor';
+
+/**
+ * How a session actually signed in: its sign-in method, with integrated Windows sign-in named by
+ * the mechanism that proved the user (`kerberos` or `ntlm`) rather than by its URL.
+ */
+export type SessionMethod = Exclude<AuthMethod, 'windows'> | 'kerberos' | 'ntlm';
 
 /** A user as the directory knows them: identity and the policy flags the original read from AD. */
 export interface DirectoryUser {
@@ -37,7 +44,9 @@ export interface Principal {
   readonly sipUri: string;
   readonly displayName: string;
   readonly ticketId: string;
-  readonly authMethod: AuthMethod;
+  readonly authMethod: SessionMethod;
+  /** The account that signed in, where the method names one apart from the user (`alice@EXAMPLE.TEST`, `CONTOSO\\alice`). */
+  readonly account?: string;
   readonly site: Site;
   /** Absolute expiry, ms since the epoch. */
   readonly expiresAt: number;

@@ -7,6 +7,7 @@ export const handler = ticketRoute(async (_event, principal) =>
     user: { sipUri: principal.sipUri, displayName: principal.displayName },
     expiresAt: new Date(principal.expiresAt).toISOString(),
     authMethod: principal.authMethod,
+    ...(principal.account ? { account: principal.account } : {}),
     site: principal.site,
   }),
 );

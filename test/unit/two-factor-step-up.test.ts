@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuditEvent } from '../../functions/core/audit/audit-log.ts';
 import { isAppError } from '../../functions/core/errors.ts';
-import type { AuthMethod } from '../../functions/core/model.ts';
+import type { SessionMethod } from '../../functions/core/model.ts';
 import {
   beginSecurityKeyEnrolment,
   finishSecurityKeyEnrolment,
@@ -52,7 +52,7 @@ const key: SecurityKeyFactor = {
   createdAt: 0,
 };
 const activeTotp: TotpFactor = { secret: 'JBSWY3DPEHPK3PXP', active: true, lastUsedStep: 0, createdAt: 0 };
-const user = (authMethod: AuthMethod) => ({
+const user = (authMethod: SessionMethod) => ({
   sipUri: 'sip:alice@contoso.com',
   displayName: 'Alice',
   ticketId: 'ticket-1',
@@ -65,7 +65,7 @@ const answer = { id: 'AAAA', type: 'public-key', response: {} };
 
 describe('enrolment step-up', () => {
   it('lets any session enrol the first factor', async () => {
-    for (const method of ['forms', 'windows', 'sso'] as const) {
+    for (const method of ['forms', 'kerberos', 'ntlm', 'sso'] as const) {
       const { deps } = depsWith({});
       assert.ok((await beginTotpEnrolment(deps, user(method))).secret);
       assert.ok((await beginSecurityKeyEnrolment(deps, user(method), party)).challenge);
@@ -88,7 +88,7 @@ describe('enrolment step-up', () => {
 
   it('refuses another security key to any session but a two-factor one, start and finish alike', async () => {
     for (const factors of [{ securityKeys: [key] }, { totp: activeTotp }]) {
-      for (const method of ['forms', 'windows', 'sso', 'assertion', 'certificate'] as const) {
+      for (const method of ['forms', 'kerberos', 'ntlm', 'sso', 'assertion', 'certificate'] as const) {
         const { deps } = depsWith(factors);
         await assert.rejects(beginSecurityKeyEnrolment(deps, user(method), party), stepUp);
         await assert.rejects(finishSecurityKeyEnrolment(deps, user(method), answer, party), stepUp);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../errors.ts';
-import type { AuthMethod, Site } from '../model.ts';
+import type { SessionMethod, Site } from '../model.ts';
 
 /**
  * What the audit trail records. Never a password or a ticket: a session is named by a short hash
@@ -9,15 +9,17 @@ import type { AuthMethod, Site } from '../model.ts';
 export type AuditEvent =
   | {
       readonly event: 'signin.succeeded';
-      readonly method: AuthMethod;
+      readonly method: SessionMethod;
       readonly site: Site;
       readonly sourceAddress: string;
+      /** The account that signed in, for the methods that name one apart from the user (Windows). */
+      readonly account?: string;
       readonly sipUri: string;
       readonly session: string;
     }
   | {
       readonly event: 'signin.failed';
-      readonly method: AuthMethod;
+      readonly method: SessionMethod;
       readonly site: Site;
       readonly sourceAddress: string;
       /** The account as typed (`DOMAIN\user`), which may not exist. */
@@ -32,7 +34,7 @@ export type AuditEvent =
       readonly sipUri: string;
       /** The session that added it, and how that session signed in. */
       readonly session: string;
-      readonly sessionMethod: AuthMethod;
+      readonly sessionMethod: SessionMethod;
     }
   | {
       /** Adding a second factor was refused: the account has one and the session did not use it. */
@@ -40,7 +42,7 @@ export type AuditEvent =
       readonly method: 'totp' | 'security-key';
       readonly sipUri: string;
       readonly session: string;
-      readonly sessionMethod: AuthMethod;
+      readonly sessionMethod: SessionMethod;
       readonly reason: ErrorCode;
     }
   | {

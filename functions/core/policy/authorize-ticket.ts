@@ -37,6 +37,7 @@ export async function authorizeTicket(
     displayName: user.displayName,
     ticketId: ticket.ticketId,
     authMethod: ticket.authMethod,
+    ...(ticket.account ? { account: ticket.account } : {}),
     site,
     expiresAt: ticket.expiresAt,
   };

@@ -1,7 +1,7 @@
 import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
 import { AppError } from '../errors.ts';
-import type { AuthMethod, Site } from '../model.ts';
+import type { SessionMethod, Site } from '../model.ts';
 import type { ConnectionStore } from '../realtime/connections.ts';
 import type { Realtime } from '../realtime/realtime.ts';
 import type { TicketRecord, TicketStore } from '../tickets/store.ts';
@@ -25,7 +25,7 @@ export interface SessionSummary {
   /** The session's name in the audit trail (a short hash of its ticket id). */
   readonly session: string;
   readonly site: Site;
-  readonly authMethod: AuthMethod;
+  readonly authMethod: SessionMethod;
   /** ms since the epoch */
   readonly issuedAt: number;
   readonly expiresAt: number;

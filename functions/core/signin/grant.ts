@@ -1,12 +1,12 @@
 import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
 import { AppError } from '../errors.ts';
-import type { AuthMethod, DirectoryUser, Site } from '../model.ts';
+import type { DirectoryUser, SessionMethod, Site } from '../model.ts';
 import { assertAccess } from '../policy/access.ts';
 import type { IssuedTicket, TicketOptions, Tickets } from '../tickets/tickets.ts';
 
 /** What the audit trail says about every sign-in attempt, whatever its outcome. */
 export interface SignInAttempt {
-  readonly method: AuthMethod;
+  readonly method: SessionMethod;
   readonly site: Site;
   readonly sourceAddress: string;
 }
@@ -33,6 +33,7 @@ export async function grantTicket(
   deps.audit.record({
     event: 'signin.succeeded',
     ...attempt,
+    ...(options?.account ? { account: options.account } : {}),
     sipUri: user.sipUri,
     session: sessionOf(ticket.record.ticketId),
   });

@@ -68,7 +68,7 @@ export async function challengeNtlm(
     if (err instanceof AppError) {
       deps.audit.record({
         event: 'signin.failed',
-        method: 'windows',
+        method: 'ntlm',
         site: context.site,
         sourceAddress: context.sourceAddress,
         account: 'ntlm:?',
@@ -90,7 +90,7 @@ export async function signInWithNtlm(
   token: Buffer,
   context: NtlmContext,
 ): Promise<SignedIn> {
-  const audited = { method: 'windows', site: context.site, sourceAddress: context.sourceAddress } as const;
+  const audited = { method: 'ntlm', site: context.site, sourceAddress: context.sourceAddress } as const;
   let account = 'ntlm:?';
   try {
     const ntlm = assertChecks(deps, context);
@@ -116,7 +116,7 @@ export async function signInWithNtlm(
         `The Windows account ${account} is not a user of this service.`,
       );
     }
-    const ticket = await grantTicket(deps, user, audited);
+    const ticket = await grantTicket(deps, user, audited, { account });
     return { user, ticket };
   } catch (err) {
     recordRefusal(deps.audit, audited, account, err);

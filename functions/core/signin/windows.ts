@@ -112,7 +112,7 @@ export async function signInWithKerberos(
   token: Buffer,
   context: WindowsContext,
 ): Promise<WindowsSignedIn> {
-  const audited = { method: 'windows', site: context.site, sourceAddress: context.sourceAddress } as const;
+  const audited = { method: 'kerberos', site: context.site, sourceAddress: context.sourceAddress } as const;
   let account = 'kerberos:?';
   try {
     assertInternal(context.site);
@@ -125,7 +125,7 @@ export async function signInWithKerberos(
     const accepted = await acceptNegotiate(deps.kerberos, token);
     account = accepted.client.principal;
     const user = await userOfPrincipal(deps, accepted.client, accepted.serviceRealm);
-    const ticket = await grantTicket(deps, user, audited);
+    const ticket = await grantTicket(deps, user, audited, { account });
     return { user, ticket, responseToken: accepted.responseToken };
   } catch (err) {
     recordRefusal(deps.audit, audited, account, err);

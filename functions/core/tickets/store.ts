@@ -8,14 +8,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../storage/dynamo.ts';
 import { readItems, type ItemRead } from '../storage/item-reads.ts';
-import type { AuthMethod, Site } from '../model.ts';
+import type { SessionMethod, Site } from '../model.ts';
 
 /** The server-side half of a ticket: the JWT is only valid while this record exists and is current. */
 export interface TicketRecord {
   readonly ticketId: string;
   readonly sipUri: string;
   readonly site: Site;
-  readonly authMethod: AuthMethod;
+  readonly authMethod: SessionMethod;
+  /** The account that signed in (a Kerberos principal, an NTLM `DOMAIN\\user`), for the methods that name one. */
+  readonly account?: string;
   /** All times in ms since the epoch. */
   readonly issuedAt: number;
   readonly expiresAt: number;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
-import type { AuthMethod, DirectoryUser, Site } from '../model.ts';
+import type { DirectoryUser, SessionMethod, Site } from '../model.ts';
 import { verificationKeyOf, type SigningKeys } from './keys.ts';
 import type { ItemRead } from '../storage/item-reads.ts';
 import type { TicketRecord, TicketStore } from './store.ts';
@@ -33,6 +33,8 @@ export interface TicketOptions {
   readonly lifetimeSeconds?: number;
   /** Carried by a persistent cookie: the ticket survives leaving the client page (and browser restarts). */
   readonly persistent?: boolean;
+  /** The account that signed in, kept with the ticket (Windows sign-in: the principal or `DOMAIN\\user`). */
+  readonly account?: string;
 }
 
 /** What a verified token names: its ticket record and its user. */
@@ -73,7 +75,7 @@ export class Tickets {
   async issue(
     user: DirectoryUser,
     site: Site,
-    authMethod: AuthMethod,
+    authMethod: SessionMethod,
     options: TicketOptions = {},
   ): Promise<IssuedTicket> {
     const now = this.clock.now();
@@ -89,6 +91,7 @@ export class Tickets {
       lastActivityAt: now,
       ...(options.idleSeconds ? { idleTimeoutMs: options.idleSeconds * 1000 } : {}),
       ...(options.persistent ? { persistent: true } : {}),
+      ...(options.account ? { account: options.account } : {}),
     };
     await this.store.put(record);
     const token = await new SignJWT({ site, amr: [authMethod] })
