@@ -57,15 +57,15 @@ function createTableInput(name: string, def: TableDefinition): CreateTableComman
 }
 
 /**
- * Starts dynalite (DynamoDB's API over LevelDB) in this process on a loopback port, keeping its
- * data under `path`, and creates the product's tables from their one definition.
+ * Starts dynalite (DynamoDB's API over LevelDB) in this process on a loopback port (`port`, 0 =
+ * any free one), keeping its data under `path`, and creates the product's tables from their one
+ * definition. Fails as `listen` does (EADDRINUSE) when the port is taken.
  */
-export async function startLocalDynamo(path: string): Promise<LocalDynamo> {
+export async function startLocalDynamo(path: string, port = 0): Promise<LocalDynamo> {
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint });
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   const tableNames = {} as Record<TableKey, string>;

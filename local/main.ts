@@ -4,13 +4,31 @@ import { startRuntime } from './runtime.ts';
 /** `npm start`: the whole product on this machine, no AWS account needed. */
 const env = process.env;
 const port = (name: string, fallback: number): number => {
-  const value = Number(env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    console.error(`${name} must be a port number`);
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!/^\d{1,5}$/.test(text) || value > 65535) {
+    console.error(`${name} must be a port number from 0 to 65535 (0 = any free port), not '${env[name]}'`);
     process.exit(2);
   }
   return value;
 };
+// Every port the product opens: the two sites on HOST, the store and `@connections` on loopback.
+const ports = {
+  PORT: port('PORT', 8080),
+  EXTERNAL_PORT: port('EXTERNAL_PORT', 8081),
+  STORE_PORT: port('STORE_PORT', 0),
+  CONNECTIONS_PORT: port('CONNECTIONS_PORT', 0),
+};
+const taken = new Map<number, string>();
+for (const [name, value] of Object.entries(ports)) {
+  const first = value === 0 ? undefined : taken.get(value);
+  if (first) {
+    console.error(`${first} and ${name} are both ${value}: each needs its own port`);
+    process.exit(2);
+  }
+  taken.set(value, name);
+}
 
 const flags = process.argv.slice(2);
 const unknownFlags = flags.filter((flag) => flag !== '--tls');
@@ -27,8 +45,10 @@ const tls = flags.includes('--tls') || env.TLS === '1';
 try {
   await buildWeb();
   const runtime = await startRuntime({
-    port: port('PORT', 8080),
-    externalPort: port('EXTERNAL_PORT', 8081),
+    port: ports.PORT,
+    externalPort: ports.EXTERNAL_PORT,
+    storePort: ports.STORE_PORT,
+    connectionsPort: ports.CONNECTIONS_PORT,
     host: env.HOST || '127.0.0.1',
     dataDir: env.DATA_DIR || '.data',
     seedPath: env.DIRECTORY_SEED || undefined,
@@ -42,6 +62,8 @@ try {
   console.log(`Web Communicator is running.
   internal site: ${runtime.internalUrl}/
   external site: ${runtime.externalUrl}/
+  store:         ${runtime.storeUrl} (DynamoDB API, loopback only)
+  connections:   ${runtime.connectionsUrl} (@connections API, loopback only)
 ${certificate}Sign in with domain ${runtime.domain} and one of:
 ${runtime.seedUsers.map((u) => `  ${u.username.padEnd(8)} ${u.password.padEnd(18)} ${u.sipUri}`).join('\n')}
 Press Ctrl+C to stop.`);

@@ -41,6 +41,10 @@ export interface RuntimeOptions {
   readonly port: number;
   /** External site port (0 = any free port). */
   readonly externalPort: number;
+  /** Loopback port of the store, dynalite's DynamoDB API (STORE_PORT). Default: 0, any free port. */
+  readonly storePort?: number;
+  /** Loopback port of the WebSocket gateway's `@connections` endpoint (CONNECTIONS_PORT). Default: 0. */
+  readonly connectionsPort?: number;
   /** Loopback by default: the local runtime is not meant to face a network without a TLS proxy. */
   readonly host?: string;
   readonly dataDir: string;
@@ -60,6 +64,10 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly internalUrl: string;
   readonly externalUrl: string;
+  /** The store's endpoint (dynalite, DynamoDB's API), always on loopback. */
+  readonly storeUrl: string;
+  /** The `@connections` management endpoint the handlers post frames to, always on loopback. */
+  readonly connectionsUrl: string;
   readonly seedUsers: readonly { username: string; password: string; sipUri: string }[];
   readonly domain: string;
   /** The certificate to trust, when serving over TLS. */
@@ -67,10 +75,21 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-async function listen(server: Server, port: number, host: string): Promise<number> {
+/** Listens on `port` (0 = any free port); a taken or forbidden port is refused naming its setting. */
+async function listen(server: Server, port: number, host: string, setting: string): Promise<number> {
   server.listen(port, host);
-  await once(server, 'listening');
+  await once(server, 'listening').catch(refusedPort(setting, port, host));
   return (server.address() as AddressInfo).port;
+}
+
+function refusedPort(setting: string, port: number, host: string) {
+  return (err: unknown): never => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ConfigError(`${setting}=${port}: ${host}:${port} is already in use`);
+    if (code === 'EACCES')
+      throw new ConfigError(`${setting}=${port}: not allowed to listen on ${host}:${port}`);
+    throw err;
+  };
 }
 
 /**
@@ -95,15 +114,29 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
-  const dynamo = await startLocalDynamo(join(dataDir, 'dynamodb'));
+  // The store and the `@connections` endpoint serve only this process's handlers (and the admin
+  // command): loopback, whatever HOST says.
+  const storePort = options.storePort ?? 0;
+  const dynamo = await startLocalDynamo(join(dataDir, 'dynamodb'), storePort).catch(
+    refusedPort('STORE_PORT', storePort, '127.0.0.1'),
+  );
 
   const webSockets = new WebSocketGateway(proxyTrust);
-  const managementPort = await listen(webSockets.management, 0, '127.0.0.1');
+  const managementPort = await listen(
+    webSockets.management,
+    options.connectionsPort ?? 0,
+    '127.0.0.1',
+    'CONNECTIONS_PORT',
+  ).catch(async (err: unknown) => {
+    await dynamo.close();
+    throw err;
+  });
+  const connectionsUrl = `http://127.0.0.1:${managementPort}`;
 
   Object.assign(process.env, {
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     SIGNING_KEY_FILE: signingKeyFile,
-    CONNECTIONS_ENDPOINT: `http://127.0.0.1:${managementPort}`,
+    CONNECTIONS_ENDPOINT: connectionsUrl,
     // Windows sign-in's Kerberos service keytab, when the administrator put one in DATA_DIR.
     ...(existsSync(join(dataDir, 'kerberos.keytab'))
       ? { KERBEROS_KEYTAB_FILE: join(dataDir, 'kerberos.keytab') }
@@ -169,8 +202,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     servers.push(server);
     return server;
   };
-  const internalPort = await listen(siteServer('internal'), options.port, host);
-  const externalPort = await listen(siteServer('external'), options.externalPort, host);
+  const internalPort = await listen(siteServer('internal'), options.port, host, 'PORT');
+  const externalPort = await listen(siteServer('external'), options.externalPort, host, 'EXTERNAL_PORT');
 
   const sweep = setInterval(() => {
     sweepExpired(db, dynamo.tableNames, Math.floor(Date.now() / 1000)).catch((err: unknown) =>
@@ -194,6 +227,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     internalUrl: `${scheme}://${displayHost}:${internalPort}`,
     externalUrl: `${scheme}://${displayHost}:${externalPort}`,
+    storeUrl: dynamo.endpoint,
+    connectionsUrl,
     seedUsers: seed.users.map(({ username, password, sipUri }) => ({ username, password, sipUri })),
     domain: seed.domain,
     ...(tls ? { tls: { certificate: tls.cert, certificateFile: tls.certFile } } : {}),
