@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BenchUser } from './support/bench-seed.ts';
 import { pool, type BenchContext } from './support/context.ts';
-import { latencyFigure, perRunFigure } from './support/figures.ts';
+import { latencyFigure, median, perRunFigure, round } from './support/figures.ts';
 
 // Generous: on a loaded machine a sign-in queued behind 19 others' password hashes waits long.
 const requestTimeoutMs = 120_000;
@@ -55,6 +55,67 @@ async function measure(
   ctx.report(latencyFigure(`${name}.latency`, latencies, all, { failed }));
 }
 
+/** One failed forms sign-in, timed; it must be refused as bad credentials (not locked, not failed). */
+async function timedFailure(base: string, domain: string, username: string): Promise<number> {
+  const sent = performance.now();
+  const response = await fetch(`${base}/auth/forms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ domain, username, password: 'not-the-password' }),
+    signal: AbortSignal.timeout(requestTimeoutMs),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 401) throw new Error(`failed sign-in of ${username} answered ${response.status}`);
+  return performance.now() - sent;
+}
+
+/**
+ * The account-enumeration timing: an unknown user's and a known user's wrong-password answers, in
+ * interleaved pairs (the order alternating, one request at a time, so load hits both alike). The
+ * figure is the ratio of their medians per run (1 = indistinguishable); the test suite checks only
+ * that both paths do the same password hashing, which no load can turn red.
+ */
+async function measureEnumeration(ctx: BenchContext): Promise<void> {
+  const { host, directory, plan } = ctx;
+  const users = directory.signInUsers;
+  const pairs = Math.max(1, Math.floor(plan.signIn.signInsPerRun / 2));
+  await timedFailure(host.internalUrl, directory.domain, 'enumeration-warm-up'); // not counted
+  const ratios: number[] = [];
+  const unknownMedians: number[] = [];
+  const wrongMedians: number[] = [];
+  for (let run = 0; run < plan.signIn.runs; run++) {
+    const unknown: number[] = [];
+    const wrong: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      const known = (users[i % users.length] as BenchUser).username;
+      const nobody = `nobody-${run}-${i}`;
+      if (i % 2 === 0) {
+        unknown.push(await timedFailure(host.internalUrl, directory.domain, nobody));
+        wrong.push(await timedFailure(host.internalUrl, directory.domain, known));
+      } else {
+        wrong.push(await timedFailure(host.internalUrl, directory.domain, known));
+        unknown.push(await timedFailure(host.internalUrl, directory.domain, nobody));
+      }
+    }
+    ratios.push(median(unknown) / median(wrong));
+    unknownMedians.push(median(unknown));
+    wrongMedians.push(median(wrong));
+  }
+  ctx.report(
+    perRunFigure(
+      'signin.unknown_vs_wrong',
+      'ratio of median ms (unknown user / wrong password)',
+      ratios,
+      { pairsPerRun: pairs, order: 'interleaved, alternating' },
+      {
+        unknownMedianMs: round(median(unknownMedians)),
+        wrongMedianMs: round(median(wrongMedians)),
+      },
+      false,
+    ),
+  );
+}
+
 /**
  * Forms sign-ins per second at a fixed concurrency, and their latency: once with the product's
  * password hash (scrypt N=2^15, r=8, p=3, in libuv's thread pool), once with a stored hash that
@@ -69,4 +130,5 @@ export async function benchSignIn(ctx: BenchContext): Promise<void> {
   await measure(ctx, 'signin.hash_excluded', ctx.directory.cheapSignInUsers, ctx.plan.cheapSignIn, {
     passwordHash: 'scrypt N=2 r=1 p=1 (cost excluded)',
   });
+  await measureEnumeration(ctx);
 }

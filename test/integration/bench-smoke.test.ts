@@ -31,6 +31,7 @@ void test('the benchmark produces every figure, with counted requests and no los
     'signin.rate',
     'signin.latency',
     'signin.hash_excluded.rate',
+    'signin.unknown_vs_wrong',
     'im.latency',
     'im.throughput',
     'presence.fanout.w3',

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
 
 /**
  * Password hashes are scrypt, stored as `scrypt$<logN>$<r>$<p>$<salt b64>$<hash b64>` so the cost can
@@ -15,7 +16,22 @@ export const defaultCost: ScryptCost = { logN: 15, r: 8, p: 3 };
 const keyLength = 32;
 const maxMemoryBytes = 256 * 1024 * 1024;
 
+/**
+ * Every scrypt derivation is published here with its cost (never the password or salt), so a test or
+ * an operator's tracer can see that an unknown user and a wrong password cost the same hashing work
+ * without timing it. Publishing costs nothing while nobody subscribes (Node's diagnostics_channel).
+ */
+export const passwordHashChannel = channel('web-communicator:password-hash');
+
+/** What `passwordHashChannel` publishes for one derivation. */
+export interface PasswordHashEvent {
+  readonly cost: ScryptCost;
+}
+
 function derive(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  if (passwordHashChannel.hasSubscribers) {
+    passwordHashChannel.publish({ cost: { ...cost } } satisfies PasswordHashEvent);
+  }
   const options: ScryptOptions = { N: 2 ** cost.logN, r: cost.r, p: cost.p, maxmem: maxMemoryBytes };
   return new Promise((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, keyLength, options, (err, key) =>
