@@ -96,10 +96,15 @@ const alice: DirectoryUser = {
 
 const refusedAsUnauthenticated = { name: 'AppError', code: 'unauthenticated' };
 
-function setup(options: { secret?: string; store?: MemoryTicketStore } = {}) {
+function setup(options: { secret?: string; store?: MemoryTicketStore; rules?: TicketRules } = {}) {
   const store = options.store ?? new MemoryTicketStore();
   const clock = frozenClock(start);
-  const tickets = new Tickets(store, signingKeysFromSecret(options.secret ?? secret), clock, rules);
+  const tickets = new Tickets(
+    store,
+    signingKeysFromSecret(options.secret ?? secret),
+    clock,
+    options.rules ?? rules,
+  );
   return { store, clock, tickets };
 }
 
@@ -304,6 +309,22 @@ void describe('tickets', () => {
       await tickets.recordActivity(record);
 
       assert.equal(store.records.get(record.ticketId)?.idleExpiresAt, record.idleExpiresAt);
+    });
+
+    void test('with a 10 s idle timeout, requests every 2 s keep the user signed in (the write interval follows the idle time)', async () => {
+      const short: TicketPolicy = { lifetimeSeconds: 3600, idleSeconds: 10 };
+      const { tickets, clock } = setup({ rules: { ...rules, sites: { internal: short, external: short } } });
+      const { token } = await tickets.issue(alice, 'internal', 'forms');
+
+      for (let elapsed = 0; elapsed < 60 * second; elapsed += 2 * second) {
+        clock.advance(2 * second);
+        await tickets.recordActivity(await tickets.validate(token, 'internal'));
+      }
+
+      clock.advance(10 * second - 1);
+      await tickets.validate(token, 'internal');
+      clock.advance(1);
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
     });
 
     void test('activity never extends a ticket beyond its absolute expiry', async () => {

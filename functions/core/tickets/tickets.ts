@@ -52,8 +52,13 @@ export interface IssuedTicket {
 const issuer = 'web-communicator';
 const audience = 'web-communicator/ticket';
 const algorithm = 'EdDSA';
-/** Activity is written at most this often, so a busy user costs one write per interval, not per request. */
-const touchIntervalMs = 30_000;
+/**
+ * Activity is written at most this often, so a busy user costs one write per interval, not per
+ * request; never more than a tenth of the idle time, so a short idle timeout (`TICKET_IDLE_SECONDS`
+ * of 10) still counts every request of an active user, at most a tenth of the idle time late.
+ */
+const maxTouchIntervalMs = 30_000;
+const touchIntervalOf = (idleMs: number): number => Math.min(maxTouchIntervalMs, idleMs / 10);
 
 const unauthenticated = (): AppError =>
   new AppError('unauthenticated', 'Sign in first: no valid ticket came with this request.');
@@ -216,8 +221,8 @@ export class Tickets {
   /** Counts user activity against the idle timeout. */
   async recordActivity(record: TicketRecord): Promise<void> {
     const now = this.clock.now();
-    if (now - record.lastActivityAt < touchIntervalMs) return;
     const idleMs = record.idleTimeoutMs ?? this.rules.sites[record.site].idleSeconds * 1000;
+    if (now - record.lastActivityAt < touchIntervalOf(idleMs)) return;
     const idleExpiresAt = Math.min(now + idleMs, record.expiresAt);
     await this.store.touch(record, now, idleExpiresAt);
   }
