@@ -4,6 +4,8 @@ import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { assertionAlgorithms, readAssertionSettings, type AssertionSettings } from './assertion-config.ts';
 import type { AssertionSignInDeps } from './core/signin/assertion.ts';
 import type { Deps } from './deps.ts';
+import { DynamoReplayCache } from './core/kerberos/replay-cache.ts';
+import { createDocumentClient } from './core/storage/dynamo.ts';
 
 /** What the assertion sign-in handler needs beyond the shared dependencies; built once per cold start. */
 export interface AssertionDeps {
@@ -35,6 +37,10 @@ export async function buildAssertionDeps(
       audit: deps.audit,
       clock: deps.clock,
       legacyUrl: deps.settings.legacyUrl,
+      replayCache: new DynamoReplayCache(
+        createDocumentClient(deps.settings.dynamoEndpoint),
+        deps.settings.tableNames.assertionReplay,
+      ),
     },
   };
 }

@@ -56,6 +56,7 @@ export const errorStatus = {
   assertion_required: 401,
   assertion_invalid: 401,
   assertion_expired: 401,
+  assertion_replayed: 401,
   assertion_user_unknown: 403,
   assertion_keys_unavailable: 503,
   // Smart card (client certificate) sign-in; see functions/core/signin/certificate.ts.

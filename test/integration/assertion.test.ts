@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,10 +62,20 @@ async function assertion(
     aud: audience,
     iat,
     exp: iat + 60,
+    jti: randomUUID(),
   };
   return new SignJWT({ ...payload, ...claims })
     .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? 'gateway-1' })
     .sign(options.key ?? signingKey);
+}
+
+/** The same claims (and header) signed again by the gateway: a different token for the same assertion. */
+async function resign(token: string): Promise<string> {
+  const [header = '', payload = ''] = token.split('.');
+  const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as JWTPayload;
+  return new SignJWT(decode(payload))
+    .setProtectedHeader(decode(header) as { alg: string; kid: string })
+    .sign(signingKey);
 }
 
 function signIn(base: string, value: string | undefined, accept = 'application/json') {
@@ -163,6 +174,31 @@ describe('sign-in asserted by an upstream authenticator', () => {
     await expectError(await signIn(rt.internal, await assertion({}, { iat: old })), 401, 'assertion_expired');
     const expired = await assertion({ exp: Math.floor(Date.now() / 1000) - 10 });
     await expectError(await signIn(rt.internal, expired), 401, 'assertion_expired');
+  });
+
+  it('accepts an assertion once: the same token, or the same claims signed again, is refused as replayed', async () => {
+    const token = await assertion();
+    const claims = { jti: undefined, nonce: randomUUID() };
+    const withoutId = await assertion(claims);
+
+    const first = await signIn(rt.internal, token);
+    const again = await signIn(rt.external, token);
+    const otherClaims = await signIn(rt.internal, withoutId);
+    // ES256 signatures are random: signing the same claims again gives a new token, the same assertion.
+    const reSigned = await signIn(rt.internal, await resign(withoutId));
+
+    assert.equal(first.status, 200);
+    await expectError(again, 401, 'assertion_replayed');
+    assert.equal(otherClaims.status, 200);
+    await expectError(reSigned, 401, 'assertion_replayed');
+  });
+
+  it('refuses an assertion without an expiry (401 assertion_invalid)', async () => {
+    await expectError(
+      await signIn(rt.internal, await assertion({ exp: undefined })),
+      401,
+      'assertion_invalid',
+    );
   });
 
   it('refuses a user the directory does not know, and applies the same policy as every sign-in', async () => {

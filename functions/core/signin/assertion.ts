@@ -1,8 +1,9 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
 import type { DirectoryStore } from '../directory/store.ts';
+import type { ReplayCache } from '../kerberos/replay-cache.ts';
 import { AppError } from '../errors.ts';
 import type { DirectoryUser, Site } from '../model.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
@@ -28,6 +29,8 @@ export interface AssertionSignInDeps {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly legacyUrl: string | undefined;
+  /** Assertions already used, across every instance: each is good for one sign-in. */
+  readonly replayCache: ReplayCache;
 }
 
 export interface AssertionContext {
@@ -67,7 +70,7 @@ async function verify(deps: AssertionSignInDeps, token: string): Promise<Record<
     ...(rules.issuer ? { issuer: rules.issuer } : {}),
     maxTokenAge: rules.maxAgeSeconds,
     clockTolerance: rules.clockToleranceSeconds,
-    requiredClaims: ['iat'],
+    requiredClaims: ['iat', 'exp'],
     currentDate: new Date(deps.clock.now()),
   };
   try {
@@ -78,6 +81,27 @@ async function verify(deps: AssertionSignInDeps, token: string): Promise<Record<
     return payload;
   } catch (err) {
     throw refusalOf(err);
+  }
+}
+
+/**
+ * Spends the assertion: its issuer and `jti` when it has one, otherwise its whole verified claims
+ * set. Never its signature or encoding, which a replayer can change without the key (an ECDSA
+ * signature has two valid forms, and base64url more than one spelling). Kept until the assertion
+ * could no longer be accepted anyway: its expiry or its maximum age, whichever comes first.
+ */
+async function useOnce(deps: AssertionSignInDeps, claims: Record<string, unknown>): Promise<void> {
+  const { rules } = deps;
+  const identity =
+    typeof claims.jti === 'string' && claims.jti !== ''
+      ? JSON.stringify(['jti', claims.iss ?? null, claims.jti])
+      : JSON.stringify(['claims', claims]);
+  const key = `assertion:${createHash('sha256').update(identity).digest('base64url')}`;
+  const until = Math.min(Number(claims.exp), Number(claims.iat) + rules.maxAgeSeconds);
+  const expiresAt = (until + rules.clockToleranceSeconds) * 1000 + 1000;
+  const now = deps.clock.now();
+  if (!(await deps.replayCache.remember(key, expiresAt, now))) {
+    throw new AppError('assertion_replayed', 'This sign-in assertion was used already; sign in again.');
   }
 }
 
@@ -126,6 +150,7 @@ export async function signInWithAssertion(
     }
     if (assertion.length > maxAssertionLength) throw invalid('it is too long');
     const claims = await verify(deps, assertion.trim());
+    await useOnce(deps, claims);
     account = `assertion:${String(claims[deps.rules.userClaim] ?? claims.sub).slice(0, 256)}`;
     const user = await userOfClaims(
       deps.directory,

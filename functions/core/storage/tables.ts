@@ -61,6 +61,9 @@ export const tables = {
   // use), and the ID token of each SSO ticket for the provider's sign-out.
   ssoLogins: { envVar: 'SSO_LOGINS_TABLE', partitionKey: 'stateKey', ttlAttribute: 'ttl' },
   ssoSessions: { envVar: 'SSO_SESSIONS_TABLE', partitionKey: 'ticketId', ttlAttribute: 'ttl' },
+  // Signed assertions already used (by a hash of their issuer and jti, or of their claims), each
+  // kept until it could no longer be accepted anyway.
+  assertionReplay: { envVar: 'ASSERTION_REPLAY_TABLE', partitionKey: 'key', ttlAttribute: 'ttl' },
   // Two-factor sign-in: each user's factors (`totp`, `webauthn#<credential id>`), and the sign-ins
   // whose password was right and whose second factor is still to come.
   twoFactor: { envVar: 'TWO_FACTOR_TABLE', partitionKey: 'sipUri', sortKey: 'factor' },
