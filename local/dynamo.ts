@@ -19,12 +19,17 @@ import { addMissingIndexes } from './dynamo-indexes.ts';
 export interface LocalDynamo {
   readonly endpoint: string;
   readonly tableNames: TableNames;
+  /** Tables only the local runtime keeps, never deployed: which users the directory seed added. */
+  readonly localTableNames: { readonly seedRecords: string };
   close(): Promise<void>;
 }
 
 const tablePrefix = 'cwa-';
 
-function createTableInput(name: string, def: TableDefinition): CreateTableCommandInput {
+function createTableInput(
+  name: string,
+  def: Pick<TableDefinition, 'partitionKey' | 'sortKey' | 'indexes'>,
+): CreateTableCommandInput {
   const keys = new Set<string>([def.partitionKey]);
   if (def.sortKey) keys.add(def.sortKey);
   for (const index of def.indexes ?? []) {
@@ -76,10 +81,15 @@ export async function startLocalDynamo(path: string, port = 0): Promise<LocalDyn
     if (!existing.has(name)) await client.send(new CreateTableCommand(input));
     else await addMissingIndexes(client, input);
   }
+  const seedRecords = `${tablePrefix}seedRecords`;
+  if (!existing.has(seedRecords)) {
+    await client.send(new CreateTableCommand(createTableInput(seedRecords, { partitionKey: 'sipUri' })));
+  }
   client.destroy();
   return {
     endpoint,
     tableNames,
+    localTableNames: { seedRecords },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -28,7 +28,7 @@ import { createSiteServer } from './gateway/site-server.ts';
 import { serveStatic } from './gateway/static-site.ts';
 import { WebSocketGateway } from './gateway/websocket-api.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
-import { loadSeed, readSeedFile } from './seed.ts';
+import { DynamoSeedRecords, loadSeed, readSeedFile } from './seed.ts';
 import { ensureSigningSecret } from './signing-key.ts';
 import { ensureTlsCertificate } from './tls-certificate.ts';
 import { sweepExpired } from './sweeper.ts';
@@ -173,6 +173,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       directory: new DynamoDirectoryStore(db, dynamo.tableNames.users, dynamo.tableNames.directorySearch),
       contacts: new DynamoContactStore(db, dynamo.tableNames.contacts),
       windowsIdentities: new DynamoWindowsIdentityStore(db, dynamo.tableNames.windowsIdentities),
+      seedRecords: new DynamoSeedRecords(db, dynamo.localTableNames.seedRecords),
     },
     systemClock.now(),
   );

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { hashPassword } from '../functions/core/directory/passwords.ts';
 import { normalizeSipUri, type WritableDirectoryStore } from '../functions/core/directory/store.ts';
 import type { WindowsIdentityStore } from '../functions/core/directory/windows-identities.ts';
@@ -19,7 +20,7 @@ export interface SeedUser {
   readonly kerberosPrincipal?: string;
   /**
    * Optional: NTLM enabled for the user, so the user's NT hash (password-equivalent) is stored for
-   * the NTLM fallback of Windows sign-in. Without it no NT hash is kept, and one kept earlier is removed.
+   * the NTLM fallback of Windows sign-in, when the seed adds the user. Without it no NT hash is kept.
    */
   readonly ntlm?: boolean;
   /**
@@ -150,43 +151,63 @@ export async function readSeedFile(path: string): Promise<DirectorySeed> {
   }
 }
 
-/** Writes the seed's users (passwords hashed, unless the seed gives the hash) and contact lists into the directory. */
-export async function loadSeed(
-  seed: DirectorySeed,
-  stores: {
-    directory: WritableDirectoryStore;
-    contacts: ContactStore;
-    windowsIdentities?: WindowsIdentityStore;
-  },
-  now: number,
-): Promise<void> {
-  await Promise.all(
-    seed.users.map(async (user) => {
-      await stores.directory.put({
-        sipUri: user.sipUri,
-        domain: seed.domain,
-        username: user.username,
-        displayName: user.displayName,
-        enabled: user.enabled,
-        enhancedPresence: user.enhancedPresence,
-        remoteAccess: user.remoteAccess,
-        passwordHash: user.passwordHash ?? (await hashPassword(user.password)),
-        ...(user.twoFactorRequired ? { twoFactorRequired: true } : {}),
-      });
-      if (user.kerberosPrincipal) {
-        await stores.windowsIdentities?.putKerberos(user.kerberosPrincipal, user.sipUri);
-      }
-      if (user.ntlm) {
-        const account = { sipUri: user.sipUri, ntHash: ntHash(user.password) };
-        await stores.windowsIdentities?.putNtlm(seed.domain, user.username, account);
-      } else {
-        await stores.windowsIdentities?.removeNtlm(seed.domain, user.username);
-      }
-    }),
+/**
+ * Which users the directory seed has added to this store (one item per SIP URI, in a table only the
+ * local runtime has), so a later start adds only users it never added before.
+ */
+export interface SeedRecords {
+  has(sipUri: string): Promise<boolean>;
+  add(sipUri: string, at: number): Promise<void>;
+}
+
+export class DynamoSeedRecords implements SeedRecords {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async has(sipUri: string): Promise<boolean> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { sipUri }, ConsistentRead: true }),
+    );
+    return result.Item !== undefined;
+  }
+
+  async add(sipUri: string, at: number): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { sipUri, seededAt: at } }));
+  }
+}
+
+export interface SeedStores {
+  readonly directory: WritableDirectoryStore;
+  readonly contacts: ContactStore;
+  readonly windowsIdentities?: WindowsIdentityStore;
+  readonly seedRecords: SeedRecords;
+}
+
+/** What a start did with the seed: the users it added, and those it left as they are stored. */
+export interface SeedOutcome {
+  readonly added: readonly string[];
+  readonly kept: readonly string[];
+}
+
+/**
+ * Adds the seed's users the store does not have and the seed never added before (a user it added
+ * once is never added again, whatever became of them): their account (password hashed, unless the
+ * seed gives the hash), Windows identities and contact list. Users already stored are left exactly
+ * as they are (policy, password, NT hash, Kerberos principal, contacts and groups), so a restart
+ * keeps what administrators and users changed; a seed user whose SIP URI or user name is taken
+ * counts as stored.
+ */
+export async function loadSeed(seed: DirectorySeed, stores: SeedStores, now: number): Promise<SeedOutcome> {
+  const decided = await Promise.all(
+    seed.users.map(async (user) => ({ user, add: await isNew(seed.domain, user, stores) })),
   );
+  const adding = decided.filter((d) => d.add).map((d) => d.user);
+  await Promise.all(adding.map((user) => addUser(seed.domain, user, stores)));
   const names = new Map(seed.users.map((u) => [u.sipUri, u.displayName]));
   await Promise.all(
-    seed.users.map(async (user) => {
+    adding.map(async (user) => {
       for (const contact of user.contacts) {
         await stores.contacts.add(
           user.sipUri,
@@ -196,4 +217,40 @@ export async function loadSeed(
       }
     }),
   );
+  // Every seed user is recorded, those found stored too: none of them is ever added again.
+  await Promise.all(seed.users.map((user) => stores.seedRecords.add(user.sipUri, now)));
+  return {
+    added: adding.map((u) => u.sipUri),
+    kept: decided.filter((d) => !d.add).map((d) => d.user.sipUri),
+  };
+}
+
+async function isNew(domain: string, user: SeedUser, stores: SeedStores): Promise<boolean> {
+  const [seeded, bySipUri, byAccount] = await Promise.all([
+    stores.seedRecords.has(user.sipUri),
+    stores.directory.findBySipUri(user.sipUri),
+    stores.directory.findByAccount(domain, user.username),
+  ]);
+  return !seeded && !bySipUri && !byAccount;
+}
+
+async function addUser(domain: string, user: SeedUser, stores: SeedStores): Promise<void> {
+  await stores.directory.put({
+    sipUri: user.sipUri,
+    domain,
+    username: user.username,
+    displayName: user.displayName,
+    enabled: user.enabled,
+    enhancedPresence: user.enhancedPresence,
+    remoteAccess: user.remoteAccess,
+    passwordHash: user.passwordHash ?? (await hashPassword(user.password)),
+    ...(user.twoFactorRequired ? { twoFactorRequired: true } : {}),
+  });
+  if (user.kerberosPrincipal) {
+    await stores.windowsIdentities?.putKerberos(user.kerberosPrincipal, user.sipUri);
+  }
+  if (user.ntlm) {
+    const account = { sipUri: user.sipUri, ntHash: ntHash(user.password) };
+    await stores.windowsIdentities?.putNtlm(domain, user.username, account);
+  }
 }

@@ -105,14 +105,20 @@ void describe('directory seed', () => {
     const passwordHash = await hashPassword('alice-pass', { logN: 4, r: 1, p: 1 });
     const seed = parseSeed(rawSeed(rawUser('alice', { passwordHash }), rawUser('bob')));
     const stored = new Map<string, DirectoryAccount>();
-    const directory = { put: (account: DirectoryAccount) => stored.set(account.sipUri, account) };
+    const directory = {
+      put: (account: DirectoryAccount) => stored.set(account.sipUri, account),
+      findBySipUri: () => Promise.resolve(undefined),
+      findByAccount: () => Promise.resolve(undefined),
+    };
     const contacts = { add: () => Promise.resolve() };
+    const seedRecords = { has: () => Promise.resolve(false), add: () => Promise.resolve() };
 
     await loadSeed(
       seed,
       {
         directory: directory as unknown as WritableDirectoryStore,
         contacts: contacts as unknown as ContactStore,
+        seedRecords,
       },
       0,
     );
