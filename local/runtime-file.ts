@@ -12,6 +12,11 @@ export interface RuntimeFile {
   readonly pid: number;
   /** The handlers' settings: table names, the dynalite and `@connections` endpoints, the key file. */
   readonly settings: Settings;
+  /**
+   * Where the product's users come from (`builtin` or `ldap`, DIRECTORY_PROVIDER as it read it), so
+   * the admin command refuses to manage users the product does not read.
+   */
+  readonly directoryProvider?: string;
 }
 
 export const runtimeFileOf = (dataDir: string): string => join(dataDir, 'runtime.json');

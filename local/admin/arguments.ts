@@ -1,17 +1,21 @@
+import { UsageError } from './failures.ts';
+import { parseSeedArguments, seedUsage, type SeedGenerateCommand } from './seed-arguments.ts';
 import { parseUsersArguments, usersUsage, type UsersCommand } from './user-arguments.ts';
+
+export { UsageError };
+
+/** The `sessions` commands: they reach the running product (or AWS). */
+export type SessionsCommand =
+  | { readonly kind: 'sessions.list'; readonly sipUri: string }
+  | { readonly kind: 'sessions.revoke-user'; readonly sipUri: string }
+  | { readonly kind: 'sessions.revoke-session'; readonly session: string };
 
 /** What the administrator asked for. */
 export type AdminCommand =
   | { readonly kind: 'help' }
-  | { readonly kind: 'sessions.list'; readonly sipUri: string }
-  | { readonly kind: 'sessions.revoke-user'; readonly sipUri: string }
-  | { readonly kind: 'sessions.revoke-session'; readonly session: string }
-  | { readonly kind: 'users'; readonly command: UsersCommand };
-
-/** The command line does not say what to do; exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+  | SessionsCommand
+  | { readonly kind: 'users'; readonly command: UsersCommand }
+  | SeedGenerateCommand;
 
 export const usage = `Usage: npm run admin -- <command>
 
@@ -20,9 +24,12 @@ Commands:
   sessions revoke <sipUri>          end every session of a user
   sessions revoke --session <id>    end one session (its id as listed, or from the audit trail)
 ${usersUsage}
+${seedUsage}
 
 Locally this reaches the product running with the same DATA_DIR (default .data).
-With the deployed settings in the environment (TICKETS_TABLE, …) it works on AWS instead.`;
+With the deployed settings in the environment (TICKETS_TABLE, …) it works on AWS instead.
+Standard output carries only the answer; prompts, the audit trail and metrics go to standard error.
+Exit codes: 0 done, 1 refused or failed, 2 a usage error.`;
 
 const sipUriPattern = /^sip:[^@\s]+@[^@\s]+$/i;
 /** A session's name in the audit trail: 12 base64url characters. */
@@ -57,6 +64,7 @@ export function parseArguments(args: readonly string[]): AdminCommand {
   if (group === undefined) throw new UsageError('Say what to do.');
   if (['help', '--help', '-h'].includes(group)) return { kind: 'help' };
   if (group === 'users') return { kind: 'users', command: parseUsersArguments(action, rest) };
+  if (group === 'seed') return parseSeedArguments(action, rest);
   if (group !== 'sessions') throw new UsageError(`Unknown command ${group}.`);
   switch (action) {
     case 'list': {

@@ -1,18 +1,15 @@
 import { resolve } from 'node:path';
 import { readSettings, type Settings } from '../../functions/config.ts';
-import { buildDeps } from '../../functions/deps.ts';
-import { toEpochSeconds } from '../../functions/core/clock.ts';
-import { DynamoConnectionStore } from '../../functions/core/realtime/connections.ts';
-import { SessionAdmin } from '../../functions/core/sessions/session-admin.ts';
-import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { tables } from '../../functions/core/storage/tables.ts';
-import { DynamoTicketStore } from '../../functions/core/tickets/store.ts';
-import { DynamoUserTicketIndex } from '../../functions/core/tickets/user-tickets.ts';
+import { directoryProviderOf } from '../../functions/directory-config.ts';
 import { readRuntimeFile, runtimeFileOf } from '../runtime-file.ts';
+import { ProductUnreachable } from './failures.ts';
 
-/** The product cannot be reached from here; exit code 1. */
-export class ProductUnreachable extends Error {
-  override readonly name = 'ProductUnreachable';
+/** The product to administer: the handlers' settings, and where its users come from. */
+export interface Product {
+  readonly settings: Settings;
+  /** `builtin` (the product's own directory, which `users` manages) or `ldap`. */
+  readonly directoryProvider: string;
 }
 
 function isRunning(pid: number): boolean {
@@ -26,12 +23,14 @@ function isRunning(pid: number): boolean {
 }
 
 /**
- * The settings to administer with. With the deployed settings in the environment (the tickets
- * table named), those, as a handler reads them on AWS. Otherwise the product running on this
- * machine, found through DATA_DIR/runtime.json.
+ * The product to administer. With the deployed settings in the environment (the tickets table
+ * named), those, as a handler reads them on AWS. Otherwise the product running on this machine,
+ * found through DATA_DIR/runtime.json.
  */
-export async function settingsFrom(env: NodeJS.ProcessEnv): Promise<Settings> {
-  if (env[tables.tickets.envVar]) return readSettings(env);
+export async function productFrom(env: NodeJS.ProcessEnv): Promise<Product> {
+  if (env[tables.tickets.envVar]) {
+    return { settings: readSettings(env), directoryProvider: directoryProviderOf(env) };
+  }
   const dataDir = resolve(env.DATA_DIR || '.data');
   const file = runtimeFileOf(dataDir);
   const running = await readRuntimeFile(dataDir);
@@ -51,20 +50,24 @@ export async function settingsFrom(env: NodeJS.ProcessEnv): Promise<Settings> {
   env.AWS_REGION ||= 'local';
   env.AWS_ACCESS_KEY_ID ||= 'local';
   env.AWS_SECRET_ACCESS_KEY ||= 'local';
-  return running.settings;
+  return {
+    settings: running.settings,
+    // A product started before the file named its directory: as that product's environment said.
+    directoryProvider: running.directoryProvider ?? directoryProviderOf(env),
+  };
 }
 
-/** Session administration built around the given settings, from the same parts the handlers use. */
-export async function sessionAdminFor(settings: Settings): Promise<SessionAdmin> {
-  const deps = await buildDeps(settings);
-  const db = createDocumentClient(settings.dynamoEndpoint);
-  const { tableNames } = settings;
-  return new SessionAdmin({
-    ...deps,
-    ticketRecords: new DynamoTicketStore(db, tableNames.tickets),
-    userTickets: new DynamoUserTicketIndex(db, tableNames.tickets),
-    connections: new DynamoConnectionStore(db, tableNames.connections, () =>
-      toEpochSeconds(deps.clock.now()),
-    ),
-  });
+const networkFailures = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'];
+
+/** The product's tables live in its DynamoDB: a network failure means the product is not reachable. */
+export async function reachingTheProduct<T>(settings: Settings, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+    if (!networkFailures.includes(code ?? '')) throw err;
+    throw new ProductUnreachable(
+      `Could not reach the product's database at ${settings.dynamoEndpoint ?? 'AWS'}: ${(err as Error).message}`,
+    );
+  }
 }

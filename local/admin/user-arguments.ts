@@ -1,9 +1,11 @@
 import type { UserChange } from '../../functions/core/directory/user-admin.ts';
-import { UsageError } from './arguments.ts';
+import { UsageError } from './failures.ts';
 
 /** What `npm run admin -- users …` was asked to do. */
 export type UsersCommand =
   | { readonly kind: 'users.list'; readonly domain?: string }
+  /** A seed file's `passwordHash` of a password read from standard input; needs no running product. */
+  | { readonly kind: 'users.hash' }
   | {
       readonly kind: 'users.add' | 'users.set';
       readonly domain?: string;
@@ -27,6 +29,8 @@ export const usersUsage = `  users list                        list the built-in
   users enable <username>
   users import <file.csv|file.json> [--dry-run]
                                     add or change many users; --dry-run reports what would change
+  users hash                        print the passwordHash of a password (asked for, or read from
+                                    stdin) for a directory seed file; needs no running product
   flags: --enabled | --disabled, --enhanced-presence | --no-enhanced-presence,
          --remote-access | --no-remote-access, --two-factor | --no-two-factor,
          --ntlm | --no-ntlm (NTLM keeps a password-equivalent hash: it needs the password given too),
@@ -48,17 +52,21 @@ const switches: Readonly<Record<string, readonly [PolicyField, boolean]>> = {
   '--no-ntlm': ['ntlm', false],
 };
 
-interface Parsed {
+export interface ParsedOptions {
   readonly positional: string[];
   readonly values: Map<string, string>;
   readonly flags: Set<string>;
 }
 
-function parseOptions(
+/**
+ * Options in any order: `valued` ones take the next argument, `allowed` ones stand alone, anything
+ * else starting with `--` is refused; the rest are positional.
+ */
+export function parseOptions(
   args: readonly string[],
   valued: readonly string[],
   allowed: readonly string[],
-): Parsed {
+): ParsedOptions {
   const positional: string[] = [];
   const values = new Map<string, string>();
   const flags = new Set<string>();
@@ -151,6 +159,15 @@ export function parseUsersArguments(action: string | undefined, rest: readonly s
       const change = { username, enabled: action === 'enable' };
       return { kind: 'users.set', change, askPassword: false, ...domainOf(values) };
     }
+    case 'hash': {
+      const { positional } = parseOptions(rest, [], []);
+      if (positional.length > 0) {
+        throw new UsageError(
+          `Unexpected ${positional.join(' ')}. (Passwords are never command-line arguments: users hash asks for it, or reads it from standard input.)`,
+        );
+      }
+      return { kind: 'users.hash' };
+    }
     case 'import': {
       const { positional, values, flags } = parseOptions(rest, ['--domain'], ['--dry-run']);
       const [file, ...more] = positional;
@@ -159,9 +176,11 @@ export function parseUsersArguments(action: string | undefined, rest: readonly s
       return { kind: 'users.import', file, dryRun: flags.has('--dry-run'), ...domainOf(values) };
     }
     case undefined:
-      throw new UsageError('users needs an action: list, add, set, enable, disable or import.');
+      throw new UsageError('users needs an action: list, add, set, enable, disable, import or hash.');
     default:
-      throw new UsageError(`Unknown action users ${action}; use list, add, set, enable, disable or import.`);
+      throw new UsageError(
+        `Unknown action users ${action}; use list, add, set, enable, disable, import or hash.`,
+      );
   }
 }
 

@@ -1,69 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Settings } from '../../functions/config.ts';
 import { DynamoDirectoryStore } from '../../functions/core/directory/store.ts';
 import { UserAdmin, type PlannedChange } from '../../functions/core/directory/user-admin.ts';
 import { DynamoWindowsIdentityStore } from '../../functions/core/directory/windows-identities.ts';
 import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
-import { UsageError } from './arguments.ts';
+import { reachingTheProduct, type Product } from './connect.ts';
+import { ChangeRefused, UsageError } from './failures.ts';
+import { readPassword } from './password-input.ts';
 import type { UsersCommand } from './user-arguments.ts';
 import { ImportFileError, parseUsersFile } from './users-file.ts';
-
-/** A change the directory refused (exit code 1), with the report saying why. */
-export class ChangeRefused extends Error {
-  override readonly name = 'ChangeRefused';
-}
-
-/** Reads a line from the terminal without echoing it. */
-async function promptHidden(question: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(question);
-  stdin.setRawMode(true);
-  stdin.resume();
-  stdin.setEncoding('utf8');
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      let typed = '';
-      const onData = (chunk: string) => {
-        for (const c of chunk) {
-          if (c === '\r' || c === '\n') {
-            stdin.off('data', onData);
-            process.stderr.write('\n');
-            resolve(typed);
-            return;
-          }
-          if (c === '\u0003') {
-            stdin.off('data', onData);
-            reject(new UsageError('Cancelled.'));
-            return;
-          }
-          if (c === '\u007f' || c === '\b') typed = typed.slice(0, -1);
-          else typed += c;
-        }
-      };
-      stdin.on('data', onData);
-    });
-  } finally {
-    stdin.setRawMode(false);
-    stdin.pause();
-  }
-}
-
-/** The password: asked for twice on a terminal, otherwise the first line of standard input. */
-async function readPassword(username: string): Promise<string> {
-  if (process.stdin.isTTY) {
-    const first = await promptHidden(`Password for ${username}: `);
-    const second = await promptHidden('Again: ');
-    if (first !== second) throw new UsageError('The two passwords differ; nothing was changed.');
-    return first;
-  }
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
-    lines.close();
-    return line;
-  }
-  throw new UsageError('No password on standard input (pipe it in, or run on a terminal to be asked).');
-}
 
 function describePlan(planned: readonly PlannedChange[]): string {
   return planned
@@ -105,13 +50,24 @@ function userAdminFor(settings: Settings): UserAdmin {
   });
 }
 
-/** `npm run admin -- users …` against the built-in directory the settings name; answers the report. */
-export async function runUsers(command: UsersCommand, settings: Settings): Promise<string> {
-  if (process.env.DIRECTORY_PROVIDER?.trim() === 'ldap') {
-    throw new UsageError(
-      'These commands manage the built-in directory; with DIRECTORY_PROVIDER=ldap users are managed in the directory itself.',
+/** The commands that manage the built-in directory's users (not `users hash`, which needs no product). */
+export type DirectoryCommand = Exclude<UsersCommand, { kind: 'users.hash' }>;
+
+/**
+ * `npm run admin -- users …` against the built-in directory of the product; answers the report.
+ * Refused when the product reads its users from LDAP: a user added here could not sign in.
+ */
+export async function runUsers(command: DirectoryCommand, product: Product): Promise<string> {
+  if (product.directoryProvider !== 'builtin') {
+    throw new ChangeRefused(
+      `This product reads its users from LDAP (DIRECTORY_PROVIDER=${product.directoryProvider}): manage them in ` +
+        'the directory itself. The users commands manage only the built-in directory; nothing was changed.',
     );
   }
+  return reachingTheProduct(product.settings, () => manageUsers(command, product.settings));
+}
+
+async function manageUsers(command: DirectoryCommand, settings: Settings): Promise<string> {
   const admin = userAdminFor(settings);
   if (command.kind === 'users.list') {
     const users = (await admin.list()).filter(

@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { tables } from '../../functions/core/storage/tables.ts';
+import { runAdmin } from './support/admin.ts';
 import { demo, postJson, signIn } from './support/client.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(repo, 'local/admin/main.ts');
 let rt: TestRuntime;
 let files: string;
 
@@ -24,29 +19,8 @@ after(async () => {
   await rm(files, { recursive: true, force: true });
 });
 
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** `npm run admin -- <args>` as its own process, found through DATA_DIR, `input` on its standard input. */
-async function admin(args: readonly string[], input = ''): Promise<Outcome> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: rt.dataDir };
-  for (const def of Object.values(tables)) delete env[def.envVar];
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
-    cwd: repo,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(input);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
+const admin = (args: readonly string[], input = '') => runAdmin(args, { dataDir: rt.dataDir, input });
 
 const signInStatus = async (username: string, password: string, base = rt.internal) =>
   (await postJson(base, '/auth/forms', { domain: demo.domain, username, password })).status;

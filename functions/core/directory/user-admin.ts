@@ -1,4 +1,5 @@
 import { ntHash } from '../ntlm/md4.ts';
+import { passwordProblem } from './password-rules.ts';
 import { hashPassword } from './passwords.ts';
 import { normalizeSipUri, type DirectoryAccount, type WritableDirectoryStore } from './store.ts';
 import type { WindowsIdentityStore } from './windows-identities.ts';
@@ -221,9 +222,8 @@ function invalid(change: UserChange, sipUri: string | undefined): string | undef
   ) {
     return 'the display name must be 1 to 256 characters';
   }
-  if (change.password !== undefined && (change.password.length < 8 || change.password.length > 1024)) {
-    return 'the password must be 8 to 1024 characters';
-  }
+  const weak = change.password === undefined ? undefined : passwordProblem(change.password);
+  if (weak) return weak;
   if (
     change.passwordHash !== undefined &&
     !/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(change.passwordHash)

@@ -1,0 +1,14 @@
+/** The product cannot be reached from here; exit code 1. */
+export class ProductUnreachable extends Error {
+  override readonly name = 'ProductUnreachable';
+}
+
+/** A change the directory refused, or a command this deployment does not offer (exit code 1), saying why. */
+export class ChangeRefused extends Error {
+  override readonly name = 'ChangeRefused';
+}
+
+/** The command line does not say what to do; exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,46 @@
+import type { Settings } from '../../functions/config.ts';
+import { toEpochSeconds } from '../../functions/core/clock.ts';
+import { DynamoConnectionStore } from '../../functions/core/realtime/connections.ts';
+import { SessionAdmin } from '../../functions/core/sessions/session-admin.ts';
+import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
+import { DynamoTicketStore } from '../../functions/core/tickets/store.ts';
+import { DynamoUserTicketIndex } from '../../functions/core/tickets/user-tickets.ts';
+import { buildDeps } from '../../functions/deps.ts';
+import type { SessionsCommand } from './arguments.ts';
+import { reachingTheProduct } from './connect.ts';
+import { ProductUnreachable } from './failures.ts';
+import { describeRevoked, describeSessions } from './report.ts';
+
+/** Session administration built around the given settings, from the same parts the handlers use. */
+async function sessionAdminFor(settings: Settings): Promise<SessionAdmin> {
+  const deps = await buildDeps(settings);
+  const db = createDocumentClient(settings.dynamoEndpoint);
+  const { tableNames } = settings;
+  return new SessionAdmin({
+    ...deps,
+    ticketRecords: new DynamoTicketStore(db, tableNames.tickets),
+    userTickets: new DynamoUserTicketIndex(db, tableNames.tickets),
+    connections: new DynamoConnectionStore(db, tableNames.connections, () =>
+      toEpochSeconds(deps.clock.now()),
+    ),
+  });
+}
+
+/** `npm run admin -- sessions …`: one call of the domain's session administration; answers the report. */
+export async function runSessions(command: SessionsCommand, settings: Settings): Promise<string> {
+  const admin = await sessionAdminFor(settings).catch((err: unknown) => {
+    throw new ProductUnreachable(
+      `Could not prepare to reach the product: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  });
+  return reachingTheProduct(settings, async () => {
+    switch (command.kind) {
+      case 'sessions.list':
+        return describeSessions(await admin.list(command.sipUri));
+      case 'sessions.revoke-user':
+        return describeRevoked(await admin.revokeUser(command.sipUri));
+      case 'sessions.revoke-session':
+        return describeRevoked(await admin.revokeSession(command.session));
+    }
+  });
+}
