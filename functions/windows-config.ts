@@ -41,6 +41,30 @@ export function parseRealmDomains(raw: string | undefined): Map<string, string> 
   return map;
 }
 
+/**
+ * A service principal as a keytab names it: `HTTP/host@REALM`, each name component and the realm
+ * non-empty, nothing blank. Without `@REALM` no keytab entry could ever match it, so every ticket
+ * would be refused: refused here, at start, instead.
+ */
+export function parseServicePrincipal(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const [name = '', realm, ...rest] = raw.split('@');
+  const components = name.split('/');
+  const wellFormed =
+    rest.length === 0 &&
+    realm !== undefined &&
+    /^[^\s/]+$/.test(realm) &&
+    components.every((component) => /^[^\s]+$/.test(component));
+  if (!wellFormed) {
+    const problem = realm === undefined ? 'names no realm' : 'is not a principal name';
+    throw new ConfigError(
+      `KERBEROS_SERVICE_PRINCIPAL '${raw}' ${problem}: write it in full as the keytab names it, ` +
+        'service/host@REALM (e.g. HTTP/communicator.contoso.com@CONTOSO.COM)',
+    );
+  }
+  return raw;
+}
+
 export function readWindowsSettings(env: NodeJS.ProcessEnv = process.env): WindowsSettings {
   const keytab = env.KERBEROS_KEYTAB_FILE
     ? { file: env.KERBEROS_KEYTAB_FILE }
@@ -49,7 +73,7 @@ export function readWindowsSettings(env: NodeJS.ProcessEnv = process.env): Windo
       : undefined;
   return {
     keytab,
-    servicePrincipal: env.KERBEROS_SERVICE_PRINCIPAL || undefined,
+    servicePrincipal: parseServicePrincipal(env.KERBEROS_SERVICE_PRINCIPAL),
     clockSkewSeconds: positiveInt(env, 'KERBEROS_CLOCK_SKEW_SECONDS', windowsDefaults.clockSkewSeconds),
     realmDomains: parseRealmDomains(env.KERBEROS_REALM_DOMAINS),
     ntlmDomain: env.NTLM_DOMAIN || undefined,

@@ -12,6 +12,7 @@ import { readCertificateSettings } from '../functions/certificate-config.ts';
 import { readSignOutPages } from '../functions/sign-out-config.ts';
 import { readSsoSettings } from '../functions/sso-config.ts';
 import { readTwoFactorSettings } from '../functions/two-factor-config.ts';
+import { startWindows } from '../functions/windows-deps.ts';
 import { systemClock } from '../functions/core/clock.ts';
 import { DynamoDirectoryStore } from '../functions/core/directory/store.ts';
 import { DynamoWindowsIdentityStore } from '../functions/core/directory/windows-identities.ts';
@@ -158,6 +159,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   readAssertionSettings();
   readSignOutPages();
   readTwoFactorSettings();
+  await startWindows(); // Kerberos settings, and the keytab: readable, parseable, with the principal's key
   // Smart card sign-in: the TLS listener asks for client certificates and checks them against these CAs.
   const clientCa = readCertificateSettings()?.caPem;
   if (readCertificateSettings() && (!tls || !clientCa)) {

@@ -2,12 +2,14 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AppError, isAppError } from '../core/errors.ts';
 import type { DirectoryUser, Site } from '../core/model.ts';
 import type { IssuedTicket } from '../core/tickets/tickets.ts';
-import { signInWithKerberos } from '../core/signin/windows.ts';
+import { signInWithKerberos, type WindowsSignInDeps } from '../core/signin/windows.ts';
 import { challengeNtlm, signInWithNtlm } from '../core/signin/windows-ntlm.ts';
-import { getWindowsDeps, type WindowsDeps } from '../windows-deps.ts';
+import { buildWindowsDeps, startWindows } from '../windows-deps.ts';
+import type { WindowsSettings } from '../windows-config.ts';
 import { publicRoute } from './adapter.ts';
 import { signedInAnswer } from './signed-in.ts';
-import { clientAddressOf, isSecureTransport, siteHostOf, siteOf } from './request.ts';
+import { clientAddressOf, isSecureTransport, siteOf } from './request.ts';
+import { publicOriginsOf } from './site-origin.ts';
 import { errorResult, html, redirect, type HttpResult } from './respond.ts';
 import { setTicketCookie } from './ticket-cookie.ts';
 import { readWindowsAuthorization, type WindowsAuthorization } from './windows-authorization.ts';
@@ -16,10 +18,15 @@ import { windowsRefusedPage } from './windows-page.ts';
 
 const isQuick = (event: APIGatewayProxyEventV2): boolean => event.rawPath.endsWith('/quick');
 
-const mechanismsOf = (windows: WindowsDeps): WindowsMechanisms => ({
-  kerberos: windows.signIn.kerberos !== undefined,
-  ntlm: windows.signIn.ntlm !== undefined,
+const mechanismsOf = (settings: WindowsSettings): WindowsMechanisms => ({
+  kerberos: settings.keytab !== undefined,
+  ntlm: settings.ntlmDomain !== undefined,
 });
+
+// Read and checked as the function starts: a wrong setting or an unusable keytab fails the cold
+// start with a message naming the setting (and the local runtime refuses to start), never a 500 per request.
+const windowsStart = await startWindows();
+let windowsDeps: ReturnType<typeof buildWindowsDeps> | undefined;
 
 function refusal(
   event: APIGatewayProxyEventV2,
@@ -52,7 +59,7 @@ function signedIn(
  */
 async function ntlmLeg(
   event: APIGatewayProxyEventV2,
-  windows: WindowsDeps,
+  signIn: WindowsSignInDeps,
   site: Site,
   authorization: WindowsAuthorization,
 ): Promise<HttpResult> {
@@ -60,16 +67,16 @@ async function ntlmLeg(
     site,
     sourceAddress: clientAddressOf(event),
     secureTransport: isSecureTransport(event),
-    host: siteHostOf(event),
+    publicOrigins: publicOriginsOf(site).accepted,
   };
   const { token } = authorization;
   const messageType = token.length >= 12 ? token.readUInt32LE(8) : 0;
   if (messageType === 1) {
-    const challenge = await challengeNtlm(windows.signIn, token, context);
+    const challenge = await challengeNtlm(signIn, token, context);
     const pending = new AppError('windows_auth_required', 'NTLM: answer the challenge to sign in.');
     return refusal(event, pending, `${authorization.headerScheme} ${challenge.toString('base64')}`);
   }
-  return signedIn(event, site, await signInWithNtlm(windows.signIn, token, context));
+  return signedIn(event, site, await signInWithNtlm(signIn, token, context));
 }
 
 /**
@@ -88,8 +95,9 @@ export const handler = publicRoute(async (event, deps) => {
       undefined,
     );
   }
-  const windows = await getWindowsDeps(deps);
-  const mechanisms = mechanismsOf(windows);
+  windowsDeps ??= buildWindowsDeps(deps, windowsStart);
+  const signIn = await windowsDeps.signIn();
+  const mechanisms = mechanismsOf(windowsStart.settings);
   let scheme: WindowsAuthorization['scheme'] | undefined;
   try {
     const authorization = readWindowsAuthorization(event.headers.authorization);
@@ -100,8 +108,8 @@ export const handler = publicRoute(async (event, deps) => {
         'Sign in with Windows: this browser did not offer Windows credentials.',
       );
     }
-    if (authorization.scheme === 'ntlm') return await ntlmLeg(event, windows, site, authorization);
-    const { responseToken, ...result } = await signInWithKerberos(windows.signIn, authorization.token, {
+    if (authorization.scheme === 'ntlm') return await ntlmLeg(event, signIn, site, authorization);
+    const { responseToken, ...result } = await signInWithKerberos(signIn, authorization.token, {
       site,
       sourceAddress: clientAddressOf(event),
     });
