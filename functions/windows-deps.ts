@@ -95,9 +95,12 @@ async function keytabFile(file: string, servicePrincipal: string | undefined): P
         const next = await read();
         seen = next.version;
         keys = keysOf(next.data, setting, servicePrincipal);
-        console.info(`[windows] ${setting} changed: now holding keys for ${keys.principals.join(', ')}`);
+        const principals = keys.principals;
+        console.info(JSON.stringify({ level: 'info', message: 'keytab read again', setting, principals }));
       } catch (err) {
-        console.error(`[windows] ${reason(err)}; keeping the keys read before`);
+        // Half written, or wrong: the keys read before stay in use until the file changes again.
+        const error = reason(err);
+        console.error(JSON.stringify({ level: 'error', message: 'keytab not read again', error }));
       }
       return keys;
     },
