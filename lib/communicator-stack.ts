@@ -35,6 +35,7 @@ import { securityHeadersBehavior, WebAssets } from './constructs/web-assets.ts';
 import { accessOf, connectionPushers, namedModules, windowsSignInModules } from './handler-access.ts';
 import { signInSettingsEnvironment } from './sign-in-settings.ts';
 import { originVerifyHeader } from '../functions/http/origin-verify.ts';
+import { publicOriginSetting } from '../functions/public-origin-config.ts';
 
 /** Integrated Windows sign-in (docs/sign-in/windows.md); the settings reach its handler only. */
 export interface WindowsSignInProps {
@@ -286,10 +287,12 @@ export class CommunicatorStack extends Stack {
             },
           }),
       });
-      new CfnOutput(this, `${siteId}Url`, {
-        description: `The ${site} site`,
-        value: `https://${domain?.domainName ?? distributions[site].distribution.distributionDomainName}`,
-      });
+      // The site's one public origin: its configured domain name, else CloudFront's. The handlers
+      // build addresses and check Origins and NTLM target names against it, never against a
+      // request's Host or X-Forwarded-Host.
+      const publicOrigin = `https://${(domain?.certificateArn && domain.domainName) || distributions[site].distribution.distributionDomainName}`;
+      for (const fn of handlers.values()) fn.addEnvironment(publicOriginSetting(site), publicOrigin);
+      new CfnOutput(this, `${siteId}Url`, { description: `The ${site} site`, value: publicOrigin });
       new CfnOutput(this, `${siteId}DistributionDomain`, {
         description: `Where the ${site} site's DNS name (CNAME or alias) must point`,
         value: distributions[site].distribution.distributionDomainName,

@@ -53,6 +53,7 @@ try {
     dataDir: env.DATA_DIR || '.data',
     seedPath: env.DIRECTORY_SEED || undefined,
     trustedProxies: env.TRUSTED_PROXIES,
+    publicOrigins: { internal: env.PUBLIC_ORIGIN_INTERNAL, external: env.PUBLIC_ORIGIN_EXTERNAL },
     tls,
     // Handler settings (LEGACY_URL, TICKET_*, REGULATION_*) are read from this environment, as on Lambda.
   });

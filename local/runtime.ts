@@ -28,6 +28,7 @@ import { parseTrustedProxies } from './gateway/proxy-trust.ts';
 import { createSiteServer } from './gateway/site-server.ts';
 import { serveStatic } from './gateway/static-site.ts';
 import { WebSocketGateway } from './gateway/websocket-api.ts';
+import { configuredPublicOrigins, publicOriginEnvironment } from './public-origins.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { DynamoSeedRecords, loadSeed, readSeedFile } from './seed.ts';
 import { ensureSigningSecret } from './signing-key.ts';
@@ -53,6 +54,11 @@ export interface RuntimeOptions {
   readonly webRoot?: string;
   /** Comma-separated IPs/CIDRs whose X-Forwarded-* headers are believed. */
   readonly trustedProxies?: string;
+  /**
+   * Each site's public origins (`PUBLIC_ORIGIN_<SITE>`, docs/settings.md); unset: the addresses it
+   * listens on, `localhost` first.
+   */
+  readonly publicOrigins?: Readonly<Partial<Record<Site, string>>>;
   /** Settings handed to the handlers as they are on AWS (TICKET_*, LEGACY_URL). */
   readonly handlerSettings?: Readonly<Record<string, string | undefined>>;
   readonly sweepIntervalMs?: number;
@@ -159,6 +165,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   readAssertionSettings();
   readSignOutPages();
   readTwoFactorSettings();
+  const publicOrigins = configuredPublicOrigins(options.publicOrigins ?? {});
   await startWindows(); // Kerberos settings, and the keytab: readable, parseable, with the principal's key
   // Smart card sign-in: the TLS listener asks for client certificates and checks them against these CAs.
   const clientCa = readCertificateSettings()?.caPem;
@@ -207,6 +214,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const internalPort = await listen(siteServer('internal'), options.port, host, 'PORT');
   const externalPort = await listen(siteServer('external'), options.externalPort, host, 'EXTERNAL_PORT');
+  const ports = { internal: internalPort, external: externalPort };
+  const scheme = tls ? 'https' : 'http';
+  Object.assign(process.env, publicOriginEnvironment({ configured: publicOrigins, host, scheme, ports }));
 
   const sweep = setInterval(() => {
     sweepExpired(db, dynamo.tableNames, Math.floor(Date.now() / 1000)).catch((err: unknown) =>
@@ -225,8 +235,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // The admin command reaches the running product through this file (see local/admin/).
   await writeRuntimeFile(dataDir, { pid: process.pid, settings: readSettings() });
 
-  const displayHost = host === '127.0.0.1' || host === '::1' ? 'localhost' : host;
-  const scheme = tls ? 'https' : 'http';
+  const displayHost = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(host) ? 'localhost' : host;
   return {
     internalUrl: `${scheme}://${displayHost}:${internalPort}`,
     externalUrl: `${scheme}://${displayHost}:${externalPort}`,

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AppError } from '../core/errors.ts';
 import type { Site } from '../core/model.ts';
 import { isBehindVerifiedOrigin } from './origin-verify.ts';
+import { isPublicOrigin } from './site-origin.ts';
 
 /** The published site a request came through: the `site` stage variable of its API. */
 export function siteOf(event: { stageVariables?: Record<string, string | undefined> | null }): Site {
@@ -115,8 +116,8 @@ export function optionalStringField(
 /**
  * Refuses a state-changing request a browser says came from another site, so no other site can sign
  * a visitor in to an account of its choosing or sign them out: by Fetch Metadata (`Sec-Fetch-Site`),
- * or, from browsers that send none, by an `Origin` that is not the site's own (`null` included).
- * Clients that send neither (non-browsers) are not affected.
+ * or, from browsers that send none, by an `Origin` that is not one of the site's public origins
+ * (`null` included). Clients that send neither (non-browsers) are not affected.
  */
 export function assertNotCrossSite(event: APIGatewayProxyEventV2): void {
   const site = event.headers['sec-fetch-site'];
@@ -124,34 +125,20 @@ export function assertNotCrossSite(event: APIGatewayProxyEventV2): void {
     throw new AppError('cross_site_request', 'This request came from another site and was refused.');
   }
   const origin = event.headers.origin;
-  if (site === undefined && origin !== undefined && !isSiteOrigin(origin, siteHostOf(event))) {
+  if (site === undefined && origin !== undefined && !isPublicOrigin(siteOf(event), origin)) {
     throw new AppError('cross_site_request', 'This request came from another site and was refused.');
   }
 }
 
-/** The site's host as the browser addressed it: `X-Forwarded-Host` behind CloudFront, else `Host`. */
-export const siteHostOf = (event: APIGatewayProxyEventV2): string | undefined =>
-  event.headers['x-forwarded-host'] ?? event.headers.host;
-
-function isSiteOrigin(origin: string, siteHost: string | undefined): boolean {
-  let originHost: string | undefined;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = undefined;
-  }
-  return Boolean(originHost && siteHost && originHost.toLowerCase() === siteHost.toLowerCase());
-}
-
 /**
- * Refuses a WebSocket upgrade whose `Origin` is not the site itself: browsers send cookies with
- * cross-origin upgrades, so without this any page could open a connection as the signed-in user.
- * The site's host is `X-Forwarded-Host` when the CDN sets it (CloudFront does not forward `Host`),
- * else `Host`. Upgrades without an `Origin` come from non-browser clients and are not affected.
+ * Refuses a WebSocket upgrade whose `Origin` is not one of the site's public origins (configured,
+ * never taken from `Host` or `X-Forwarded-Host`): browsers send cookies with cross-origin upgrades,
+ * so without this any page could open a connection as the signed-in user. Upgrades without an
+ * `Origin` come from non-browser clients and are not affected.
  */
-export function assertSameOriginUpgrade(origin: string | undefined, siteHost: string | undefined): void {
+export function assertSameOriginUpgrade(origin: string | undefined, site: Site): void {
   if (origin === undefined) return;
-  if (!isSiteOrigin(origin, siteHost)) {
+  if (!isPublicOrigin(site, origin)) {
     throw new AppError('cross_site_request', 'This connection was opened from another site and was refused.');
   }
 }

@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Site } from '../core/model.ts';
 import { ssoEndSessionLocation } from '../core/signin/sso.ts';
 import type { TicketRecord } from '../core/tickets/store.ts';
@@ -16,11 +15,10 @@ export interface SignOutDestination {
 /**
  * Where a browser goes after signing out: the site's configured sign-out page (so a reverse proxy
  * can clear its own cookie there). An SSO session is ended at the provider too (RP-initiated logout,
- * which returns to the sign-out page), and the browser is marked so that the next SSO sign-in asks
+ * which returns to the sign-out page, on the site's configured public origin), and the browser is marked so that the next SSO sign-in asks
  * the provider for credentials again instead of signing the user straight back in.
  */
 export async function signOutDestination(
-  event: APIGatewayProxyEventV2,
   deps: Deps,
   site: Site,
   ended: TicketRecord | undefined,
@@ -28,13 +26,7 @@ export async function signOutDestination(
   const sso = getSsoDeps(deps);
   const page = sso.signOutPages[site];
   if (ended?.authMethod !== 'sso' || !sso.signIn) return { location: page, cookies: [] };
-  let absolutePage: string;
-  try {
-    absolutePage = page.startsWith('/') ? `${siteOriginOf(event)}${page}` : page;
-  } catch {
-    // No usable host to name the way back: the provider's sign-out is skipped, the page is not.
-    return { location: page, cookies: [setSsoSignedOutCookie(site)] };
-  }
+  const absolutePage = page.startsWith('/') ? `${siteOriginOf(site)}${page}` : page;
   const providerSignOut = await ssoEndSessionLocation(sso.signIn, ended, absolutePage);
   return { location: providerSignOut ?? page, cookies: [setSsoSignedOutCookie(site)] };
 }

@@ -15,7 +15,7 @@ export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
   assertNotCrossSite(event);
   const ended = await signOut(deps, readTicketCookie(event.cookies, site));
-  const next = await signOutDestination(event, deps, site, ended);
+  const next = await signOutDestination(deps, site, ended);
   const cookies = [clearTicketCookie(site), ...next.cookies];
   const isJson = (event.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
   const wantsJson = isJson || (event.headers.accept ?? '').includes('application/json');

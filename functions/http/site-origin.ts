@@ -1,17 +1,45 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { AppError } from '../core/errors.ts';
+import { sites, type Site } from '../core/model.ts';
+import { publicOriginSetting, readPublicOrigins, type PublicOrigins } from '../public-origin-config.ts';
 
-const hostPattern = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+let cached: { readonly key: string; readonly origins: Readonly<Record<Site, PublicOrigins>> } | undefined;
 
 /**
- * The site's own origin as the browser sees it, for addresses handed to an identity provider
- * (`redirect_uri`, `post_logout_redirect_uri`): the scheme API Gateway (or the local gateway) saw,
- * and the host CloudFront forwards in `X-Forwarded-Host` (else `Host`). A forged host gains nothing:
- * the provider only sends browsers to addresses registered with it.
+ * A site's public origins (`PUBLIC_ORIGIN_<SITE>`), read once per process, again only when the
+ * setting changes (the local runtime sets it for the ports it listens on, which a restart changes).
  */
-export function siteOriginOf(event: APIGatewayProxyEventV2): string {
-  const host = event.headers['x-forwarded-host'] ?? event.headers.host;
-  if (!host || !hostPattern.test(host)) throw new AppError('bad_request', 'The request names no valid host.');
-  const scheme = event.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-  return `${scheme}://${host.toLowerCase()}`;
+export function publicOriginsOf(site: Site, env: NodeJS.ProcessEnv = process.env): PublicOrigins {
+  const key = sites.map((s) => env[publicOriginSetting(s)] ?? '').join('\n');
+  if (cached?.key !== key) cached = { key, origins: readPublicOrigins(env) };
+  return cached.origins[site];
+}
+
+/**
+ * The site's own origin, for every absolute address it hands out (the SSO `redirect_uri`, the way
+ * back from the provider's sign-out): the configured one, never one a request's `Host` or
+ * `X-Forwarded-Host` names, so no client can have the site send browsers or codes elsewhere.
+ */
+export const siteOriginOf = (site: Site): string => publicOriginsOf(site).canonical;
+
+/** Whether a browser's `Origin` is one of the site's public origins (`null` and garbage are not). */
+export function isPublicOrigin(site: Site, origin: string | undefined): boolean {
+  if (origin === undefined || !URL.canParse(origin)) return false;
+  return publicOriginsOf(site).accepted.includes(new URL(origin).origin);
+}
+
+/**
+ * Which of the site's public origins a request came to: the one whose scheme and host are the
+ * request's (the host a trusted proxy forwarded, which the gateway passes on from `TRUSTED_PROXIES`
+ * only and CloudFront sets itself, else `Host`), else the canonical one. Always a configured
+ * origin: a forged host can at most pick another of them.
+ */
+export function requestOriginOf(event: APIGatewayProxyEventV2, site: Site): string {
+  const { canonical, accepted } = publicOriginsOf(site);
+  const host = (event.headers['x-forwarded-host'] ?? event.headers.host)?.trim().toLowerCase();
+  const scheme = event.headers['x-forwarded-proto'] === 'https' ? 'https:' : 'http:';
+  const matching = accepted.find((origin) => {
+    const url = new URL(origin);
+    return url.protocol === scheme && url.host === host;
+  });
+  return matching ?? canonical;
 }

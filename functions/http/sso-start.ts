@@ -3,7 +3,7 @@ import { getSsoDeps } from '../sso-deps.ts';
 import { publicRoute } from './adapter.ts';
 import { siteOf } from './request.ts';
 import { redirect } from './respond.ts';
-import { siteOriginOf } from './site-origin.ts';
+import { requestOriginOf, siteOriginOf } from './site-origin.ts';
 import { readCookie, setSsoStateCookie, ssoSignedOutCookieName } from './sso-cookies.ts';
 import { signInRefusal } from './sign-in-refusal.ts';
 
@@ -16,16 +16,23 @@ export const ssoPage = { title: 'Single sign-on', retryPath: '/auth/sso' } as co
 /**
  * `GET /auth/sso`: starts single sign-on. The browser is sent to the provider's authorization
  * endpoint (code flow, PKCE, state and nonce) with the state in a SameSite=Lax cookie. After a
- * sign-out, the provider is asked to authenticate the user again (`prompt=login`).
+ * sign-out, the provider is asked to authenticate the user again (`prompt=login`). The provider
+ * sends the browser back to the site's canonical public origin, so a browser that came to another
+ * of its public origins (locally `http://127.0.0.1:8080`, where `http://localhost:8080` is the
+ * canonical one) is first sent there: the state cookie must be set where the callback reads it.
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
+  const canonical = siteOriginOf(site);
+  if (requestOriginOf(event, site) !== canonical) {
+    return redirect(`${canonical}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`);
+  }
   try {
     const { signIn } = getSsoDeps(deps);
     assertSsoOffered(signIn?.rules, site);
     const start = await startSsoSignIn(signIn, {
       site,
-      redirectUri: `${siteOriginOf(event)}${ssoCallbackPath}`,
+      redirectUri: `${canonical}${ssoCallbackPath}`,
       forceLogin: readCookie(event.cookies, ssoSignedOutCookieName(site)) !== undefined,
     });
     return redirect(start.location, { cookies: [setSsoStateCookie(site, start.state, start.maxAgeSeconds)] });

@@ -11,8 +11,8 @@ import { readTicketCookie } from '../http/ticket-cookie.ts';
 /**
  * The WebSocket `$connect` authorizer. Without a valid ticket it fails with API Gateway's
  * `Unauthorized` (401, no upgrade); a valid ticket whose user the policy now refuses gets an
- * explicit Deny (403), as does an upgrade a browser started from another origin (cross-site
- * WebSocket hijacking). API Gateway runs it only at `$connect`, so later frames re-check the ticket.
+ * explicit Deny (403), as does an upgrade a browser started from an origin that is not one of the
+ * site's configured public origins (cross-site WebSocket hijacking). API Gateway runs it only at `$connect`, so later frames re-check the ticket.
  */
 export const handler = correlated(async function authorizeConnect(
   event: APIGatewayRequestAuthorizerEvent,
@@ -32,9 +32,9 @@ export const handler = correlated(async function authorizeConnect(
   const cookieHeaders = header('cookie');
   try {
     await assertThroughOrigin(event.headers);
-    assertSameOriginUpgrade(header('origin')[0], header('x-forwarded-host')[0] ?? header('host')[0]);
+    assertSameOriginUpgrade(header('origin')[0], site);
     const principal = await authorizeTicket(
-      { tickets: deps.tickets, directory: deps.directory, legacyUrl: deps.settings.legacyUrl },
+      { ...deps, legacyUrl: deps.settings.legacyUrl },
       readTicketCookie(cookieHeaders, site),
       site,
       { activity: false },

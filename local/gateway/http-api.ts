@@ -5,7 +5,7 @@ import type { Site } from '../../functions/core/model.ts';
 import { authorizers, httpFallback, httpRoutes, type HandlerModule } from '../../functions/routes.ts';
 import { verifiedClientCertificate } from './client-certificate.ts';
 import { invoke } from './lambda.ts';
-import { clientAddress, type ProxyTrust } from './proxy-trust.ts';
+import { clientAddress, forwardedHeaders, type ProxyTrust } from './proxy-trust.ts';
 
 /** API Gateway's HTTP API payload limit. */
 export const httpPayloadLimitBytes = 10 * 1024 * 1024;
@@ -71,11 +71,8 @@ export function createHttpApi(options: HttpApiOptions) {
       return;
     }
     const route = match(site, method, url.pathname);
-    const headers = flattenHeaders(req);
     const client = clientAddress(req, options.proxyTrust);
-    headers['x-forwarded-for'] = client.forwardedFor;
-    headers['x-forwarded-proto'] = client.proto;
-    headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+    const headers = forwardedHeaders(req, flattenHeaders(req), options.proxyTrust);
     const clientCert = verifiedClientCertificate(req);
     const cookieHeader = req.headers.cookie;
     const cookies = cookieHeader ? cookieHeader.split(/;\s*/).filter(Boolean) : undefined;

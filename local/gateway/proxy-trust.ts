@@ -32,6 +32,12 @@ export function parseTrustedProxies(value: string | undefined): ProxyTrust {
 
 const stripV4Mapped = (ip: string): string => ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
 
+/** Whether the socket peer is one of `TRUSTED_PROXIES`. */
+function isFromTrustedProxy(req: IncomingMessage, trust: ProxyTrust): boolean {
+  const peer = stripV4Mapped(req.socket.remoteAddress ?? '');
+  return peer !== '' && trust.trusted.check(peer, isIP(peer) === 6 ? 'ipv6' : 'ipv4');
+}
+
 /**
  * Who the client is and how it reached us, as API Gateway would report it. The forwarded headers
  * are taken only from a trusted proxy; from anyone else they are replaced by what the socket shows.
@@ -41,8 +47,7 @@ export function clientAddress(
   trust: ProxyTrust,
 ): { sourceIp: string; proto: 'http' | 'https'; forwardedFor: string } {
   const peer = stripV4Mapped(req.socket.remoteAddress ?? '');
-  const family = isIP(peer) === 6 ? 'ipv6' : 'ipv4';
-  const fromProxy = peer !== '' && trust.trusted.check(peer, family);
+  const fromProxy = isFromTrustedProxy(req, trust);
   // A direct connection is HTTPS exactly when it arrived on our own TLS listener.
   const direct = req.socket instanceof TLSSocket ? 'https' : 'http';
   if (!fromProxy) return { sourceIp: peer, proto: direct, forwardedFor: peer };
@@ -64,4 +69,33 @@ export function clientAddress(
       ? 'https'
       : 'http';
   return { sourceIp: client, proto, forwardedFor: [...forwarded, peer].join(', ') };
+}
+
+/**
+ * The request's headers as a handler sees them behind API Gateway: whatever `X-Forwarded-*` the
+ * client sent is dropped, and `X-Forwarded-For`, `-Proto` and `-Port` say what this gateway saw
+ * (API Gateway sets them itself). `X-Forwarded-Host` is passed on only from a trusted proxy, which
+ * names the host its viewer addressed (as CloudFront's viewer-request function does on AWS).
+ */
+export function forwardedHeaders(
+  req: IncomingMessage,
+  headers: Readonly<Record<string, string>>,
+  trust: ProxyTrust,
+): Record<string, string> {
+  const client = clientAddress(req, trust);
+  const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !/^x-forwarded-/i.test(name)));
+  // The proxy next to us appends to (or sets) the header: its own value is the last one.
+  const host = isFromTrustedProxy(req, trust)
+    ? String(req.headers['x-forwarded-host'] ?? '')
+        .split(',')
+        .pop()
+        ?.trim()
+    : undefined;
+  return {
+    ...kept,
+    'x-forwarded-for': client.forwardedFor,
+    'x-forwarded-proto': client.proto,
+    'x-forwarded-port': String(req.socket.localPort ?? ''),
+    ...(host ? { 'x-forwarded-host': host } : {}),
+  };
 }

@@ -6,7 +6,7 @@ import { countRequest } from '../../functions/core/metering/request-counts.ts';
 import type { Site } from '../../functions/core/model.ts';
 import { authorizers, webSocketRoutes, type HandlerModule } from '../../functions/routes.ts';
 import { invoke } from './lambda.ts';
-import { clientAddress, type ProxyTrust } from './proxy-trust.ts';
+import { clientAddress, forwardedHeaders, type ProxyTrust } from './proxy-trust.ts';
 
 /** API Gateway WebSocket limits. */
 export const webSocketLimits = {
@@ -120,10 +120,11 @@ export class WebSocketGateway {
   async upgrade(site: Site, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
     const client = clientAddress(req, this.proxyTrust);
-    const headers: Record<string, string> = {};
+    const sent: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+      if (value !== undefined) sent[name] = Array.isArray(value) ? value.join(',') : value;
     }
+    const headers = forwardedHeaders(req, sent, this.proxyTrust);
     const draft = {
       id: connectionId(),
       site,

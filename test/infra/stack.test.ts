@@ -29,6 +29,7 @@ import {
 import { applyBestPracticeChecks } from '../../lib/checks.ts';
 import { reasons } from '../../lib/nag-suppressions.ts';
 import { CommunicatorStack } from '../../lib/communicator-stack.ts';
+import { readDeployConfig } from '../../lib/deploy-config.ts';
 import { FirewallStack, managedRuleGroups } from '../../lib/firewall-stack.ts';
 
 // One synthesis (it bundles every handler with esbuild) shared by every test below, with the same
@@ -52,6 +53,20 @@ const firewall = new FirewallStack(app, 'CommunicatorFirewall', {
   requestsPerFiveMinutes: 3000,
   signInRequestsPerFiveMinutes: 300,
 });
+// The sites as deploy.config.json names them: the internal one on its own domain, the external one
+// on CloudFront's name.
+const deployedSites = readDeployConfig({
+  region: 'eu-west-1',
+  internalNetworks: ['10.0.0.0/8'],
+  sites: {
+    internal: {
+      domainName: 'im.corp.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012',
+      signInMethods: ['forms'],
+    },
+    external: { signInMethods: ['forms'] },
+  },
+}).stack.sites;
 const stack = new CommunicatorStack(app, 'Communicator', {
   webAssetPath: webDist,
   env: { account: '111111111111', region: 'eu-west-1' },
@@ -59,12 +74,7 @@ const stack = new CommunicatorStack(app, 'Communicator', {
   webAclArns: firewall.webAclArns,
   windowsSignIn: { keytabSecretArn, realmDomains: 'CONTOSO.COM=CONTOSO', ntlmDomain: 'CONTOSO' },
   alarmEmail: 'operations@example.com',
-  sites: {
-    internal: {
-      domainName: 'im.corp.example.com',
-      certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012',
-    },
-  },
+  sites: deployedSites,
 });
 const acknowledged = applyBestPracticeChecks(app, [firewall, stack]);
 // The whole app at once, as `cdk synth` does: validation plugins (cdk-nag) run here.
@@ -699,6 +709,22 @@ describe('CloudFront', () => {
       assert.ok(
         Object.values(outputs).some((output) => JSON.stringify(output.Value).includes(`"${distribution}"`)),
         site,
+      );
+    }
+  });
+});
+
+describe('public origins', () => {
+  it('gives every handler each site’s one public origin from deploy.config.json: its domain, else CloudFront’s name', () => {
+    const external = logicalId(stack.distributions.external.distribution);
+    for (const module of allHandlerModules()) {
+      const variables = template.toJSON().Resources[logicalId(functionOf(module))].Properties.Environment
+        .Variables as Record<string, unknown>;
+      assert.equal(variables.PUBLIC_ORIGIN_INTERNAL, 'https://im.corp.example.com', module);
+      assert.deepEqual(
+        variables.PUBLIC_ORIGIN_EXTERNAL,
+        { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [external, 'DomainName'] }]] },
+        module,
       );
     }
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,7 @@ const seed = {
     user('erin', { enabled: false }),
     user('frank'),
     user('grace'),
+    user('heidi'),
   ],
 };
 let rt: TestRuntime;
@@ -101,6 +103,27 @@ async function challenge(headers: Record<string, string> = {}): Promise<Buffer> 
 
 const answer = (message: Buffer) =>
   fetch(`${rt.internal}/auth/windows`, { headers: { authorization: `NTLM ${message.toString('base64')}` } });
+
+/** An NTLM answer sent to this site with the `Host` and headers a relaying attacker chooses. */
+function relay(message: Buffer, headers: Record<string, string>): Promise<{ status: number; error: string }> {
+  const url = new URL(`${rt.internal}/auth/windows`);
+  return new Promise((resolve, reject) => {
+    const sent = request(
+      url,
+      { headers: { host: url.host, ...headers, authorization: `NTLM ${message.toString('base64')}` } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { error?: string };
+          resolve({ status: response.statusCode ?? 0, error: body.error ?? '' });
+        });
+      },
+    );
+    sent.on('error', reject).setTimeout(10_000, () => sent.destroy(new Error('no answer in 10 s')));
+    sent.end();
+  });
+}
 
 describe(
   'Windows sign-in with NTLM, curl --ntlm against the embedded runtime',
@@ -217,6 +240,48 @@ describe(
       // What Chromium sends for this site: HTTP/ and the host it addressed, port included.
       const direct = await answerFor(`HTTP/${new URL(rt.internal).host.toUpperCase()}`);
       assert.equal(direct.status, 200, await direct.clone().text());
+    });
+
+    it('refuses an answer relayed from evil.example, whatever Host or X-Forwarded-Host the relay sends', async () => {
+      // The victim's Chromium answered evil.example:PORT; the attacker forwards its answer here,
+      // naming his own host as the one this request was addressed to. (127.0.0.1 is a trusted proxy
+      // in this suite, so its X-Forwarded-Host even reaches the handler: it still does not count.)
+      const evil = `evil.example:${new URL(rt.internal).port}`;
+      const relayedAnswer = async () =>
+        authenticateMessage(await challenge(), {
+          user: 'heidi',
+          domain: 'CONTOSO',
+          password: password('heidi'),
+          mic: true,
+          targetName: `HTTP/${evil}`,
+        });
+
+      for (const headers of [
+        {},
+        { 'x-forwarded-host': evil },
+        { host: evil },
+        { host: evil, 'x-forwarded-host': evil },
+      ]) {
+        const relayed = await relay(await relayedAnswer(), headers);
+
+        assert.deepEqual(relayed, { status: 401, error: 'ntlm_target_mismatch' }, JSON.stringify(headers));
+      }
+    });
+
+    it('takes an answer made for any of the site’s public origins: localhost and 127.0.0.1', async () => {
+      for (const origin of [rt.internalUrl, rt.internal]) {
+        const made = authenticateMessage(await challenge(), {
+          user: 'heidi',
+          domain: 'CONTOSO',
+          password: password('heidi'),
+          mic: true,
+          targetName: `HTTP/${new URL(origin).host}`,
+        });
+
+        const response = await answer(made);
+
+        assert.equal(response.status, 200, `${origin}: ${await response.text()}`);
+      }
     });
 
     it('refuses NTLMv1 answers', async () => {

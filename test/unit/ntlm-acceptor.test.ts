@@ -194,35 +194,42 @@ describe('NTLM relay protection: the target name (MsvAvTargetName) must be this 
     assert.equal(answer.targetName, 'HTTP/localhost:8443');
     assert.deepEqual(answer.channelBindings, Buffer.alloc(16));
     assert.equal(answerProves(answer, ntHash(alice.password)), true);
-    assertTargetName(answer, 'localhost:8443');
-    assertTargetName(answer, 'LocalHost:8443');
+    assertTargetName(answer, ['https://localhost:8443']);
+    assertTargetName(answer, ['https://LocalHost:8443']);
   });
 
-  it('accepts the SPN without a port (Windows), and a default port when the request names none', () => {
-    assertTargetName({ targetName: 'HTTP/communicator.contoso.com' }, 'communicator.contoso.com');
-    assertTargetName({ targetName: 'http/Communicator.Contoso.COM' }, 'communicator.contoso.com:8443');
-    assertTargetName({ targetName: 'HTTP/communicator.contoso.com:443' }, 'communicator.contoso.com');
-    assertTargetName({ targetName: 'HTTP/[::1]:8443' }, '[::1]:8443');
+  it('accepts the SPN without a port (Windows), and the default port of an origin that names none', () => {
+    assertTargetName({ targetName: 'HTTP/communicator.contoso.com' }, ['https://communicator.contoso.com']);
+    assertTargetName({ targetName: 'http/Communicator.Contoso.COM' }, [
+      'https://communicator.contoso.com:8443',
+    ]);
+    assertTargetName({ targetName: 'HTTP/communicator.contoso.com:443' }, [
+      'https://communicator.contoso.com',
+    ]);
+    assertTargetName({ targetName: 'HTTP/communicator:80' }, ['http://communicator']);
+    assertTargetName({ targetName: 'HTTP/[::1]:8443' }, ['https://[::1]:8443']);
+  });
+
+  it('accepts a name made for any of the site’s public origins', () => {
+    const origins = ['http://localhost:8080', 'http://127.0.0.1:8080'];
+    assertTargetName({ targetName: 'HTTP/localhost:8080' }, origins);
+    assertTargetName({ targetName: 'HTTP/127.0.0.1:8080' }, origins);
+    mismatch(() => assertTargetName({ targetName: 'HTTP/127.0.0.2:8080' }, origins));
   });
 
   it('refuses a forged or relayed answer made for another server', async () => {
     // The victim's client answered evil.example; the attacker relays the answer to this site.
     const relayed = await answerFor('HTTP/evil.example');
     assert.equal(answerProves(relayed, ntHash(alice.password)), true, 'a genuine answer, for another host');
-    mismatch(() => assertTargetName(relayed, 'communicator.contoso.com'));
-    mismatch(() => assertTargetName({ targetName: 'HTTP/localhost:9999' }, 'localhost:8443'));
-    mismatch(() => assertTargetName({ targetName: 'HTTP/localhost:8443' }, 'localhost'));
-    mismatch(() =>
-      assertTargetName({ targetName: 'CIFS/communicator.contoso.com' }, 'communicator.contoso.com'),
-    );
-    mismatch(() => assertTargetName({ targetName: 'communicator.contoso.com' }, 'communicator.contoso.com'));
-    mismatch(() =>
-      assertTargetName(
-        { targetName: 'HTTP/communicator.contoso.com.evil.example' },
-        'communicator.contoso.com',
-      ),
-    );
-    mismatch(() => assertTargetName({ targetName: 'HTTP/communicator.contoso.com' }, undefined));
+    const site = ['https://communicator.contoso.com'];
+    mismatch(() => assertTargetName(relayed, site));
+    mismatch(() => assertTargetName({ targetName: 'HTTP/localhost:9999' }, ['https://localhost:8443']));
+    mismatch(() => assertTargetName({ targetName: 'HTTP/localhost:8443' }, ['https://localhost']));
+    mismatch(() => assertTargetName({ targetName: 'HTTP/communicator.contoso.com:80' }, site));
+    mismatch(() => assertTargetName({ targetName: 'CIFS/communicator.contoso.com' }, site));
+    mismatch(() => assertTargetName({ targetName: 'communicator.contoso.com' }, site));
+    mismatch(() => assertTargetName({ targetName: 'HTTP/communicator.contoso.com.evil.example' }, site));
+    mismatch(() => assertTargetName({ targetName: 'HTTP/communicator.contoso.com' }, []));
   });
 
   it('cannot be rewritten by a relay: the target name is under the NTLMv2 proof', async () => {
@@ -244,7 +251,7 @@ describe('NTLM relay protection: the target name (MsvAvTargetName) must be this 
   it("accepts an answer without a target name (curl's), and refuses a target name that is not UTF-16", async () => {
     const curl = await answerFor(undefined);
     assert.equal(curl.targetName, undefined);
-    assertTargetName(curl, 'communicator.contoso.com');
+    assertTargetName(curl, ['https://communicator.contoso.com']);
 
     const deps = acceptor();
     const message = await issueChallenge(deps, negotiateMessage());

@@ -149,13 +149,15 @@ function hostAndPort(text: string): { host: string; port: string | undefined } |
 
 /**
  * Relay protection: an answer the client made for another server (its MsvAvTargetName) is refused.
- * The name must be `HTTP/<the host this request came to>`, case-insensitive, with the request's
- * port or none (Chromium adds the port when it is not the default; Windows does not). An answer
- * without a target name (curl's) is accepted: such clients give no relay protection.
+ * The name must be `HTTP/<host>` of one of the site's public origins (`https://im.contoso.com`),
+ * case-insensitive, with that origin's port or none (Chromium adds the port when it is not the
+ * default; Windows does not). The origins come from configuration, never from the request's `Host`
+ * or `X-Forwarded-Host`, which a relaying attacker sets as he likes. An answer without a target
+ * name (curl's) is accepted: such clients give no relay protection.
  */
 export function assertTargetName(
   answer: Pick<NtlmAnswer, 'targetName'>,
-  requestHost: string | undefined,
+  publicOrigins: readonly string[],
 ): void {
   if (answer.targetName === undefined) return;
   const refused = new AppError(
@@ -165,17 +167,13 @@ export function assertTargetName(
   const slash = answer.targetName.indexOf('/');
   const service = answer.targetName.slice(0, slash);
   const target = hostAndPort(answer.targetName.slice(slash + 1));
-  const request = requestHost === undefined ? undefined : hostAndPort(requestHost);
-  if (slash < 0 || service.toLowerCase() !== 'http' || !target || !request) throw refused;
-  if (target.host !== request.host) throw refused;
-  const defaultPort = target.port === '443' || target.port === '80';
-  if (
-    target.port !== undefined &&
-    target.port !== request.port &&
-    !(request.port === undefined && defaultPort)
-  ) {
-    throw refused;
-  }
+  if (slash < 0 || service.toLowerCase() !== 'http' || !target) throw refused;
+  const madeFor = (origin: string): boolean => {
+    const url = new URL(origin);
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    return url.hostname === target.host && (target.port === undefined || target.port === port);
+  };
+  if (!publicOrigins.some(madeFor)) throw refused;
 }
 
 /**

@@ -15,8 +15,11 @@ import { grantTicket, recordRefusal } from './grant.ts';
 export interface NtlmContext extends WindowsContext {
   /** HTTPS, or a loopback client: NTLM answers are never taken in the clear. */
   readonly secureTransport: boolean;
-  /** The host the request was addressed to (`X-Forwarded-Host` behind CloudFront, else `Host`). */
-  readonly host: string | undefined;
+  /**
+   * The site's configured public origins: the only servers an answer may have been made for.
+   * Never the request's `Host` or `X-Forwarded-Host`, which whoever relays an answer chooses.
+   */
+  readonly publicOrigins: readonly string[];
 }
 
 /** The account an NTLM answer names: `DOMAIN\user` (or `user@dns.domain`), its domain mapped as a realm's. */
@@ -99,7 +102,7 @@ export async function signInWithNtlm(
     account = `${domain}\\${username}`;
     // Relay protection: an answer the client made for another server is refused
     // (docs/sign-in/windows.md, "Relay protection").
-    assertTargetName(answer, context.host);
+    assertTargetName(answer, context.publicOrigins);
     const regulated = { account, sourceAddress: context.sourceAddress };
     const identity = await deps.regulator.regulated(regulated, async () => {
       const found = await deps.identities.findNtlm(domain, username);
