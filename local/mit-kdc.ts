@@ -17,6 +17,13 @@ export const kerberosTools = {
 /** The Debian command that installs `kerberosTools`. */
 export const installKerberosTools = 'apt-get install -y krb5-kdc krb5-admin-server krb5-user';
 
+/** What `npm run demo:windows` says when programs of `kerberosTools` are missing. */
+export function missingKerberosMessage(missing: readonly string[]): string {
+  return `npm run demo:windows runs a throwaway MIT Kerberos KDC, and these programs are missing: ${missing.join(', ')}.
+Install MIT Kerberos (Debian and Ubuntu; curl too, for the curl step):
+  sudo ${installKerberosTools} curl`;
+}
+
 export interface KdcUser {
   readonly name: string;
   readonly password: string;
