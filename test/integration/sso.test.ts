@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IdTokenVerifier } from '../../functions/core/sso/id-token.ts';
@@ -28,6 +29,11 @@ const unverified = account('unverified', 'bob@contoso.com', { email_verified: fa
 
 let op: OpenIdProviderFixture;
 let rt: TestRuntime;
+/**
+ * Each site at its canonical public origin (`http://localhost:PORT`), where the provider sends
+ * browsers back; `/auth/sso` on another of its origins first sends the browser there.
+ */
+let site: { internal: string; external: string };
 
 before(async () => {
   op = await startOpenIdProvider([alice, carol, erin, mallory, unverified]);
@@ -41,6 +47,7 @@ before(async () => {
       SIGNOUT_PAGE_URL: signOutPage,
     },
   });
+  site = { internal: rt.internalUrl, external: rt.externalUrl };
   const origins = [rt.internal, rt.external, rt.internalUrl, rt.externalUrl];
   await op.configure([
     {
@@ -78,6 +85,23 @@ function callback(url: string, cookie: string | undefined, accept = 'application
   return fetch(url, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } });
 }
 
+/** A request with exactly the `Host` and headers given, as any client (not a browser) can send it. */
+function sendAs(
+  url: string,
+  options: { method?: string; headers: Record<string, string> },
+): Promise<{ status: number; location: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
+      response.resume();
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, location: response.headers.location ?? '' }),
+      );
+    });
+    sent.on('error', reject).setTimeout(10_000, () => sent.destroy(new Error('no answer in 10 s')));
+    sent.end();
+  });
+}
+
 async function expectError(response: Response, status: number, code: string) {
   assert.equal(response.status, status, `expected ${status} ${code}`);
   const body = (await response.json()) as { error: string; message: string };
@@ -96,14 +120,14 @@ describe('single sign-on: provider down', () => {
   it('answers 503 sso_provider_unavailable with a page saying so, not a 500, when the provider cannot be reached', async () => {
     op.setDown(true);
     try {
-      const page = await fetch(`${rt.internal}/auth/sso`, {
+      const page = await fetch(`${site.internal}/auth/sso`, {
         redirect: 'manual',
         headers: { accept: 'text/html' },
       });
       assert.equal(page.status, 503);
       assert.match(page.headers.get('content-type') ?? '', /text\/html/);
       assert.match(await page.text(), /identity provider could not be reached/);
-      const api = await fetch(`${rt.internal}/auth/sso`, { redirect: 'manual' });
+      const api = await fetch(`${site.internal}/auth/sso`, { redirect: 'manual' });
       await expectError(api, 503, 'sso_provider_unavailable');
     } finally {
       op.setDown(false);
@@ -111,7 +135,7 @@ describe('single sign-on: provider down', () => {
   });
 
   it('answers 503 sso_provider_unavailable when the provider goes down before the code is redeemed', async () => {
-    const started = await startSso(rt.internal);
+    const started = await startSso(site.internal);
     const back = await op.authorize(started.location.href, alice);
     op.setDown(true);
     try {
@@ -124,19 +148,19 @@ describe('single sign-on: provider down', () => {
 
 describe('single sign-on: signing in', () => {
   it('links single sign-on from the chooser of both sites', async () => {
-    for (const base of [rt.internal, rt.external]) {
+    for (const base of [site.internal, site.external]) {
       assert.match(await (await fetch(`${base}/`)).text(), /href="\/auth\/sso"/);
     }
   });
 
   it('sends the browser to the provider with PKCE (S256), state and nonce, the state in a Lax cookie', async () => {
-    const { location, setCookie } = await startSso(rt.internal);
+    const { location, setCookie } = await startSso(site.internal);
 
     assert.equal(location.origin, op.issuer);
     const params = location.searchParams;
     assert.equal(params.get('response_type'), 'code');
     assert.equal(params.get('client_id'), client.clientId);
-    assert.equal(params.get('redirect_uri'), `${rt.internal}/auth/sso/callback`);
+    assert.equal(params.get('redirect_uri'), `${site.internal}/auth/sso/callback`);
     assert.equal(params.get('code_challenge_method'), 'S256');
     assert.match(params.get('code_challenge') ?? '', /^[\w-]{43}$/);
     assert.match(params.get('state') ?? '', /^[\w-]{43}$/);
@@ -150,8 +174,39 @@ describe('single sign-on: signing in', () => {
     assert.match(setCookie, /Path=\//);
   });
 
+  it('names the site’s own public origin as redirect_uri, whatever Host or X-Forwarded-Host the request gives', async () => {
+    const port = new URL(site.internal).port;
+    for (const headers of [
+      { host: `evil.example:${port}` },
+      { host: new URL(site.internal).host, 'x-forwarded-host': `evil.example:${port}` },
+      { host: `evil.example:${port}`, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+    ]) {
+      const started = await sendAs(`${rt.internal}/auth/sso`, { headers });
+
+      assert.equal(started.status, 303, JSON.stringify(headers));
+      const location = new URL(started.location);
+      assert.equal(location.origin, op.issuer, JSON.stringify(headers));
+      assert.equal(location.searchParams.get('redirect_uri'), `${site.internal}/auth/sso/callback`);
+    }
+  });
+
+  it('sends a browser that came to 127.0.0.1 to the canonical origin first, where the callback will read its state', async () => {
+    for (const [other, canonical] of [
+      [rt.internal, site.internal],
+      [rt.external, site.external],
+    ] as const) {
+      assert.notEqual(other, canonical);
+
+      const response = await fetch(`${other}/auth/sso`, { redirect: 'manual' });
+
+      assert.equal(response.status, 303);
+      assert.equal(response.headers.get('location'), `${canonical}/auth/sso`);
+      assert.equal(response.headers.getSetCookie().length, 0, 'no state cookie on the wrong origin');
+    }
+  });
+
   it('signs the user in: the ticket cookie stays strict and session-only, and the session says sso', async () => {
-    const response = await signInWithSso(rt.internal, alice);
+    const response = await signInWithSso(site.internal, alice);
 
     assert.equal(response.status, 303);
     assert.equal(response.headers.get('location'), '/app/');
@@ -163,7 +218,7 @@ describe('single sign-on: signing in', () => {
       cookies.some((c) => /^__Host-cwa-sso-state-internal=;/.test(c)),
       'the state cookie is cleared',
     );
-    const session = await fetch(`${rt.internal}/api/session`, {
+    const session = await fetch(`${site.internal}/api/session`, {
       headers: { cookie: ticketCookieOf(response) },
     });
     assert.equal(session.status, 200);
@@ -174,7 +229,7 @@ describe('single sign-on: signing in', () => {
   });
 
   it('answers JSON to a client that asks for it', async () => {
-    const response = await signInWithSso(rt.internal, alice, 'application/json');
+    const response = await signInWithSso(site.internal, alice, 'application/json');
     assert.equal(response.status, 200);
     const body = (await response.json()) as { user: unknown; expiresAt: string };
     assert.deepEqual(body.user, { sipUri: demo.alice.sipUri, displayName: 'Alice Ahn' });
@@ -184,7 +239,7 @@ describe('single sign-on: signing in', () => {
 
 describe('single sign-on: refusals', () => {
   it('refuses a replayed state: a callback completes once', async () => {
-    const started = await startSso(rt.internal);
+    const started = await startSso(site.internal);
     const back = await op.authorize(started.location.href, alice);
     assert.equal((await callback(back, started.stateCookie)).status, 200);
 
@@ -192,8 +247,8 @@ describe('single sign-on: refusals', () => {
   });
 
   it('refuses a callback in a browser that did not start the sign-in (no or another state cookie)', async () => {
-    const started = await startSso(rt.internal);
-    const other = await startSso(rt.internal);
+    const started = await startSso(site.internal);
+    const other = await startSso(site.internal);
     const back = await op.authorize(started.location.href, alice);
 
     await expectError(await callback(back, undefined), 400, 'sso_state_invalid');
@@ -201,7 +256,7 @@ describe('single sign-on: refusals', () => {
   });
 
   it('refuses an ID token whose nonce is not the one this sign-in sent', async () => {
-    const started = await startSso(rt.internal);
+    const started = await startSso(site.internal);
     const tampered = new URL(started.location);
     tampered.searchParams.set('nonce', 'a-nonce-the-attacker-chose-0000000000000000');
     const back = await op.authorize(tampered.href, alice);
@@ -213,7 +268,7 @@ describe('single sign-on: refusals', () => {
     op.setIdTokenTtl(1);
     op.setTokenDelay(2200);
     try {
-      const started = await startSso(rt.internal);
+      const started = await startSso(site.internal);
       const back = await op.authorize(started.location.href, alice);
       const response = await callback(back, started.stateCookie);
       assert.equal(response.status, 401);
@@ -245,30 +300,34 @@ describe('single sign-on: refusals', () => {
   });
 
   it('refuses a user the directory does not know (403 sso_user_unknown)', async () => {
-    await expectError(await signInWithSso(rt.internal, mallory, 'application/json'), 403, 'sso_user_unknown');
+    await expectError(
+      await signInWithSso(site.internal, mallory, 'application/json'),
+      403,
+      'sso_user_unknown',
+    );
   });
 
   it('refuses an e-mail address the provider has not verified', async () => {
     await expectError(
-      await signInWithSso(rt.internal, unverified, 'application/json'),
+      await signInWithSso(site.internal, unverified, 'application/json'),
       403,
       'sso_user_unknown',
     );
   });
 
   it('applies the same policy as every sign-in: disabled users, and remote access on the external site', async () => {
-    await expectError(await signInWithSso(rt.internal, erin, 'application/json'), 403, 'user_disabled');
+    await expectError(await signInWithSso(site.internal, erin, 'application/json'), 403, 'user_disabled');
     await expectError(
-      await signInWithSso(rt.external, carol, 'application/json'),
+      await signInWithSso(site.external, carol, 'application/json'),
       403,
       'remote_access_denied',
     );
   });
 
   it('refuses a sign-in the provider declined (401 sso_denied), with a page for browsers', async () => {
-    const started = await startSso(rt.internal);
+    const started = await startSso(site.internal);
     const state = started.location.searchParams.get('state') ?? '';
-    const declined = `${rt.internal}/auth/sso/callback?error=access_denied&state=${state}`;
+    const declined = `${site.internal}/auth/sso/callback?error=access_denied&state=${state}`;
 
     const page = await callback(declined, started.stateCookie, 'text/html');
     assert.equal(page.status, 401);
@@ -276,17 +335,17 @@ describe('single sign-on: refusals', () => {
   });
 
   it('answers 400, never a 500, to callbacks with missing or oversized parameters', async () => {
-    const started = await startSso(rt.internal);
+    const started = await startSso(site.internal);
     await expectError(
-      await callback(`${rt.internal}/auth/sso/callback`, started.stateCookie),
+      await callback(`${site.internal}/auth/sso/callback`, started.stateCookie),
       400,
       'sso_state_invalid',
     );
-    const huge = `${rt.internal}/auth/sso/callback?state=${'a'.repeat(5000)}&code=x`;
+    const huge = `${site.internal}/auth/sso/callback?state=${'a'.repeat(5000)}&code=x`;
     await expectError(await callback(huge, started.stateCookie), 400, 'bad_request');
     const state = started.location.searchParams.get('state') ?? '';
     await expectError(
-      await callback(`${rt.internal}/auth/sso/callback?state=${state}`, started.stateCookie),
+      await callback(`${site.internal}/auth/sso/callback?state=${state}`, started.stateCookie),
       400,
       'bad_request',
     );
@@ -295,11 +354,11 @@ describe('single sign-on: refusals', () => {
 
 describe('single sign-on: per-site sessions and sign-out', () => {
   it('gives SSO users on the external site a persistent cookie and the site idle timeout; forms users neither', async () => {
-    const sso = await signInWithSso(rt.external, alice);
+    const sso = await signInWithSso(site.external, alice);
     const ssoCookie =
       sso.headers.getSetCookie().find((c) => c.startsWith('__Host-cwa-ticket-external=')) ?? '';
     assert.match(ssoCookie, /Max-Age=3600/);
-    const forms = await postJson(rt.external, '/auth/forms', {
+    const forms = await postJson(site.external, '/auth/forms', {
       domain: demo.domain,
       username: demo.alice.username,
       password: demo.alice.password,
@@ -310,16 +369,30 @@ describe('single sign-on: per-site sessions and sign-out', () => {
 
     await sleep(3500);
 
-    const session = (cookie: string) => fetch(`${rt.external}/api/session`, { headers: { cookie } });
+    const session = (cookie: string) => fetch(`${site.external}/api/session`, { headers: { cookie } });
     assert.equal((await session(ticketCookieOf(sso))).status, 401, 'the SSO ticket idled out');
     assert.equal((await session(ticketCookieOf(forms))).status, 200, 'the forms ticket did not');
   });
 
+  it('names the site’s own public origin as the way back from the provider, whatever Host the sign-out gives', async () => {
+    const signedIn = await signInWithSso(site.internal, alice);
+
+    const out = await sendAs(`${rt.internal}/auth/signout`, {
+      method: 'POST',
+      headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', cookie: ticketCookieOf(signedIn) },
+    });
+
+    assert.equal(out.status, 303);
+    const next = new URL(out.location);
+    assert.equal(`${next.origin}${next.pathname}`, `${op.issuer}/session/end`);
+    assert.equal(next.searchParams.get('post_logout_redirect_uri'), `${site.internal}${signOutPage}`);
+  });
+
   it('signs out at the provider too (id_token_hint, back to the sign-out page) and asks for credentials next time', async () => {
-    const signedIn = await signInWithSso(rt.internal, alice);
+    const signedIn = await signInWithSso(site.internal, alice);
     const cookie = ticketCookieOf(signedIn);
 
-    const out = await fetch(`${rt.internal}/auth/signout`, {
+    const out = await fetch(`${site.internal}/auth/signout`, {
       method: 'POST',
       headers: { cookie, accept: 'application/json' },
     });
@@ -327,24 +400,24 @@ describe('single sign-on: per-site sessions and sign-out', () => {
     assert.equal(out.status, 204);
     const next = new URL(out.headers.get('location') ?? '');
     assert.equal(`${next.origin}${next.pathname}`, `${op.issuer}/session/end`);
-    assert.equal(next.searchParams.get('post_logout_redirect_uri'), `${rt.internal}${signOutPage}`);
+    assert.equal(next.searchParams.get('post_logout_redirect_uri'), `${site.internal}${signOutPage}`);
     assert.equal(next.searchParams.get('client_id'), client.clientId);
     assert.ok(next.searchParams.get('id_token_hint'));
     const mark =
       out.headers.getSetCookie().find((c) => c.startsWith('__Host-cwa-sso-signed-out-internal=')) ?? '';
     assert.match(mark, /=1;/);
-    assert.equal((await fetch(`${rt.internal}/api/session`, { headers: { cookie } })).status, 401);
-    const again = await startSso(rt.internal, mark.split(';')[0]);
+    assert.equal((await fetch(`${site.internal}/api/session`, { headers: { cookie } })).status, 401);
+    const again = await startSso(site.internal, mark.split(';')[0]);
     assert.equal(again.location.searchParams.get('prompt'), 'login');
   });
 
   it('sends a forms user to the configured sign-out page', async () => {
-    const forms = await postJson(rt.internal, '/auth/forms', {
+    const forms = await postJson(site.internal, '/auth/forms', {
       domain: demo.domain,
       username: demo.alice.username,
       password: demo.alice.password,
     });
-    const out = await fetch(`${rt.internal}/auth/signout`, {
+    const out = await fetch(`${site.internal}/auth/signout`, {
       method: 'POST',
       redirect: 'manual',
       headers: { cookie: ticketCookieOf(forms), 'content-type': 'application/x-www-form-urlencoded' },
