@@ -233,6 +233,17 @@ describe('forms sign-in', () => {
     assert.equal(own.status, 200);
   });
 
+  it('compares Origin with the site’s configured origins, not with a host the request names', async () => {
+    const evil = `evil.example:${new URL(rt.internal).port}`;
+
+    const forged = await postJson(rt.internal, '/auth/forms', credentials(demo.alice), {
+      origin: `http://${evil}`,
+      'x-forwarded-host': evil,
+    });
+
+    await expectError(forged, 403, 'cross_site_request');
+  });
+
   it('answers 415 unsupported_media_type for a body that is neither JSON nor a form', async () => {
     const response = await fetch(`${rt.internal}/auth/forms`, {
       method: 'POST',

@@ -125,6 +125,27 @@ describe('abuse', () => {
     await own.close();
   });
 
+  it('refuses an upgrade whose Origin is only the host the request itself claims (Host, X-Forwarded-Host)', async () => {
+    const cookie = await signIn(rt.internal, demo.alice);
+    const evil = `evil.example:${new URL(rt.internal).port}`;
+    for (const headers of [
+      { host: evil },
+      { 'x-forwarded-host': evil },
+      { host: evil, 'x-forwarded-host': evil },
+    ]) {
+      await assert.rejects(
+        FrameClient.connect(rt.internal, cookie, { origin: `http://${evil}`, headers }),
+        (err: unknown) => err instanceof UpgradeRefused && err.status === 403,
+        JSON.stringify(headers),
+      );
+    }
+    // Both addresses a browser here may use are the site's public origins.
+    for (const origin of [rt.internalUrl, rt.internal]) {
+      const own = await FrameClient.connect(rt.internal, cookie, { origin });
+      await own.close();
+    }
+  });
+
   it('closes a live connection at its next frame once the directory disables the user', async () => {
     const cookie = await signIn(rt.internal, demo.carol);
     const client = await FrameClient.connect(rt.internal, cookie);

@@ -68,10 +68,11 @@ export class FrameClient {
   static async connect(
     base: string,
     cookie: string | undefined,
-    options: { readonly origin?: string } = {},
+    options: { readonly origin?: string; readonly headers?: Readonly<Record<string, string>> } = {},
   ): Promise<FrameClient> {
+    const headers = { ...options.headers, ...(cookie ? { cookie } : {}) };
     const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, {
-      ...(cookie ? { headers: { cookie } } : {}),
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
       ...(options.origin ? { origin: options.origin } : {}),
     });
     const client = new FrameClient(socket);
