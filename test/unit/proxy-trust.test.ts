@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
-import { clientAddress, parseTrustedProxies } from '../../local/gateway/proxy-trust.ts';
+import { clientAddress, forwardedHeaders, parseTrustedProxies } from '../../local/gateway/proxy-trust.ts';
 
 function request(remoteAddress: string, headers: Record<string, string> = {}): IncomingMessage {
-  return { socket: { remoteAddress }, headers } as unknown as IncomingMessage;
+  return { socket: { remoteAddress, localPort: 8080 }, headers } as unknown as IncomingMessage;
 }
 
 const spoofingHeaders = { 'x-forwarded-for': '198.51.100.66', 'x-forwarded-proto': 'https' };
@@ -102,6 +102,44 @@ void describe('proxy trust', () => {
 
       assert.equal(plain.proto, 'http');
       assert.equal(missing.proto, 'http');
+    });
+  });
+
+  void describe('the forwarded headers a handler sees', () => {
+    const forged = {
+      host: 'localhost:8080',
+      'x-forwarded-host': 'evil.example:8080',
+      'x-forwarded-for': '198.51.100.66',
+      'X-Forwarded-Proto': 'https',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-port': '443',
+      cookie: 'kept',
+    };
+
+    void test('drops every X-Forwarded-* a client sends and says what the gateway saw', () => {
+      const req = request('203.0.113.7', forged);
+
+      const headers = forwardedHeaders(req, forged, parseTrustedProxies(undefined));
+
+      assert.deepEqual(headers, {
+        host: 'localhost:8080',
+        cookie: 'kept',
+        'x-forwarded-for': '203.0.113.7',
+        'x-forwarded-proto': 'http',
+        'x-forwarded-port': '8080',
+      });
+    });
+
+    void test('passes on the host a trusted proxy forwards: the value it set itself, the last one', () => {
+      const sent = { ...forged, 'x-forwarded-host': 'evil.example, im.contoso.com' };
+      const req = request('10.0.0.5', sent);
+
+      const headers = forwardedHeaders(req, sent, parseTrustedProxies('10.0.0.5'));
+
+      assert.equal(headers['x-forwarded-host'], 'im.contoso.com');
+      assert.equal(headers['x-forwarded-proto'], 'https');
+      assert.equal(headers['x-forwarded-for'], '198.51.100.66, 10.0.0.5');
+      assert.equal(headers['X-Forwarded-Proto'], undefined);
     });
   });
 
