@@ -174,7 +174,9 @@ export class DiscoveredOpenIdProvider implements OpenIdProvider {
     idToken: string | undefined,
     postLogoutRedirectUri: string,
   ): Promise<string | undefined> {
-    const { metadata } = await this.discovered();
+    // Asked afresh, not from the kept document: a provider that is down now could not end the
+    // session, and the browser belongs on the local sign-out page instead (a timeout at most).
+    const { metadata } = await this.discover();
     if (!metadata.endSessionEndpoint) return undefined;
     const url = new URL(metadata.endSessionEndpoint);
     url.searchParams.set('client_id', this.rp.clientId);
