@@ -93,7 +93,7 @@ describe(
       const session = await fetch(`${rt.internal}/api/session`, { headers: { cookie: cookieOf(response) } });
       assert.equal(session.status, 200);
       const body = (await session.json()) as { authMethod: string; site: string };
-      assert.equal(body.authMethod, 'windows');
+      assert.equal(body.authMethod, 'kerberos');
       assert.equal(body.site, 'internal');
     });
 

@@ -143,7 +143,7 @@ describe(
         headers: { cookie: cookie.split(';')[0] ?? '' },
       });
       assert.equal(session.status, 200);
-      assert.equal(((await session.json()) as { authMethod: string }).authMethod, 'windows');
+      assert.equal(((await session.json()) as { authMethod: string }).authMethod, 'ntlm');
     });
 
     it('takes DOMAIN\\user and user@dns.domain, and quick sign-in lands on the client app', async () => {
