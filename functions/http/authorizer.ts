@@ -27,7 +27,7 @@ export const handler = correlated(async function authorize(
   try {
     await assertThroughOrigin(event.headers);
     const principal = await authorizeTicket(
-      { tickets: deps.tickets, directory: deps.directory, legacyUrl: deps.settings.legacyUrl },
+      { ...deps, legacyUrl: deps.settings.legacyUrl },
       readTicketCookie(event.cookies, site),
       site,
       { activity: true },

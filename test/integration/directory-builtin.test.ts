@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { DynamoDirectoryStore } from '../../functions/core/directory/store.ts';
 import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
-import { allTestPeople, testDomain } from '../support/directory-people.ts';
+import { allTestPeople, testDomain, type TestPerson } from '../support/directory-people.ts';
 import { describeDirectoryProvider } from './support/directory-table.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
@@ -26,19 +26,24 @@ after(async () => {
   await rm(seedDir, { recursive: true, force: true });
 });
 
+/** Sets a person's "enabled for the service" flag in the built-in directory, as an administrator would. */
+async function setEnabled(person: TestPerson, enabled: boolean): Promise<void> {
+  const db = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
+  const directory = new DynamoDirectoryStore(
+    db,
+    process.env.USERS_TABLE ?? '',
+    process.env.DIRECTORY_SEARCH_TABLE,
+  );
+  const account = await directory.findByAccount(testDomain, person.username);
+  if (!account) throw new Error(`${person.username} is not in the built-in directory`);
+  await directory.put({ ...account, enabled });
+  db.destroy();
+}
+
 describeDirectoryProvider({
   name: 'built-in',
   runtime: () => rt,
   policyDelayMs: 0,
-  async disable(person) {
-    const db = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
-    const directory = new DynamoDirectoryStore(
-      db,
-      process.env.USERS_TABLE ?? '',
-      process.env.DIRECTORY_SEARCH_TABLE,
-    );
-    const account = await directory.findByAccount(testDomain, person.username);
-    if (!account) throw new Error(`${person.username} is not in the built-in directory`);
-    await directory.put({ ...account, enabled: false });
-  },
+  disable: (person) => setEnabled(person, false),
+  enable: (person) => setEnabled(person, true),
 });

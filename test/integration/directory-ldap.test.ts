@@ -63,6 +63,7 @@ if (available === true) {
     runtime: () => rt,
     policyDelayMs: cacheSeconds * 1000 + 200,
     disable: (person) => slapd.replace(slapd.dnOf(person.username), { 'msRTCSIP-UserEnabled': 'FALSE' }),
+    enable: (person) => slapd.replace(slapd.dnOf(person.username), { 'msRTCSIP-UserEnabled': 'TRUE' }),
   });
 
   describe('LDAP directory: what only a remote directory does', () => {

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { sessionOf, type AuditLog } from '../audit/audit-log.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { metricNames, noMetrics, type Metrics } from '../metrics/metrics.ts';
 import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
 import type { DirectoryUser, Principal, SeenAvailability, Site } from '../model.ts';
 import { assertAccess } from '../policy/access.ts';
+import { endSession } from '../sessions/end-session.ts';
 import type { TicketRecord } from '../tickets/store.ts';
 import type { Tickets } from '../tickets/tickets.ts';
 import { connectionTtlSeconds, type ConnectionRecord, type ConnectionStore } from './connections.ts';
@@ -181,13 +182,9 @@ export class Realtime {
       return undefined;
     }
     if (!user || !allowed(user, principal.site)) {
-      this.deps.audit.record({
-        event: 'session.ended',
-        reason: 'policy',
-        sipUri: principal.sipUri,
-        session: sessionOf(principal.ticketId),
-      });
-      await this.endConnection(caller.connection, 'policy');
+      // The ticket ends with this connection and its others, for good (see `endSession`).
+      const ended = await endSession({ ...this.deps, realtime: this }, principal.ticketId, 'policy');
+      if (!ended) await this.endConnection(caller.connection, 'policy');
       return undefined;
     }
     if (ticket.rateLimited) {

@@ -227,10 +227,11 @@ export class Tickets {
     await this.store.touch(record, now, idleExpiresAt);
   }
 
+  /** Ends the ticket; answers its record when this call ended it (undefined: already gone, or ended by another). */
   async revoke(ticketId: string): Promise<TicketRecord | undefined> {
     const record = await this.store.get(ticketId);
-    await this.store.delete(ticketId);
-    return record;
+    const deleted = await this.store.delete(ticketId);
+    return deleted ? record : undefined;
   }
 
   private verify(token: string) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Site } from '../../../functions/core/model.ts';
 import { testDomain, testPeople, type TestPerson } from '../../support/directory-people.ts';
-import { postJson, ticketCookieOf } from './client.ts';
+import { FrameClient, postJson, ticketCookieOf, UpgradeRefused } from './client.ts';
 import type { TestRuntime } from './runtime.ts';
 
 /**
@@ -14,6 +14,8 @@ export interface ProviderUnderTest {
   runtime(): TestRuntime;
   /** Withdraws the person's "enabled for the service" flag in the directory itself. */
   disable(person: TestPerson): Promise<void>;
+  /** Gives the person's "enabled for the service" flag back, in the directory itself. */
+  enable(person: TestPerson): Promise<void>;
   /** How long a policy change may take to reach the authorizer (the provider's cache). */
   readonly policyDelayMs: number;
 }
@@ -212,6 +214,46 @@ export function describeDirectoryProvider(provider: ProviderUnderTest): void {
       const { status, body } = await session(provider.runtime(), cookie);
       assert.equal(status, 403);
       assert.equal(body.error, 'user_disabled');
+    });
+
+    it('keeps a session the directory refused ended when the user is enabled again', async () => {
+      const rt = provider.runtime();
+      const cookie = await signedIn(rt, alice);
+      assert.equal((await session(rt, cookie)).status, 200);
+      await provider.disable(alice);
+      await new Promise((resolve) => setTimeout(resolve, provider.policyDelayMs));
+      assert.equal((await session(rt, cookie)).body.error, 'user_disabled');
+      await provider.enable(alice);
+      await new Promise((resolve) => setTimeout(resolve, provider.policyDelayMs));
+
+      const { status, body } = await session(rt, cookie);
+      assert.deepEqual([status, body.error], [401, 'unauthenticated']);
+      await assert.rejects(
+        FrameClient.connect(rt.internal, cookie),
+        (err: unknown) => err instanceof UpgradeRefused && err.status === 401,
+      );
+      // The user is back, with a new sign-in.
+      assert.equal((await session(rt, await signedIn(rt, alice))).status, 200);
+    });
+
+    it('ends a session for good when one of its WebSocket frames is refused by the directory', async () => {
+      const rt = provider.runtime();
+      const cookie = await signedIn(rt, bob);
+      const client = await FrameClient.connect(rt.internal, cookie);
+      try {
+        await provider.disable(bob);
+        await new Promise((resolve) => setTimeout(resolve, provider.policyDelayMs));
+        client.send({ action: 'ping' });
+        assert.equal((await client.next((f) => f.type === 'session.ended')).reason, 'policy');
+        await client.closed;
+      } finally {
+        await client.close();
+        await provider.enable(bob);
+      }
+      await new Promise((resolve) => setTimeout(resolve, provider.policyDelayMs));
+
+      const { status, body } = await session(rt, cookie);
+      assert.deepEqual([status, body.error], [401, 'unauthenticated']);
     });
 
     it('finds people to add as contacts: only those others may talk to, only name and SIP URI', async () => {
