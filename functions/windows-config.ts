@@ -36,7 +36,8 @@ export function parseRealmDomains(raw: string | undefined): Map<string, string> 
     if (!realm || !domain || rest.length > 0) {
       throw new ConfigError('KERBEROS_REALM_DOMAINS must look like EXAMPLE.TEST=CONTOSO,OTHER.TEST=OTHER');
     }
-    map.set(realm.toUpperCase(), domain);
+    // As written: Kerberos realms are case-sensitive (RFC 4120 §6.1), `example.test` is not `EXAMPLE.TEST`.
+    map.set(realm, domain);
   }
   return map;
 }

@@ -5,7 +5,8 @@ import type { WindowsIdentityStore } from '../../functions/core/directory/window
 import { isAppError } from '../../functions/core/errors.ts';
 import type { KerberosClient } from '../../functions/core/kerberos/acceptor.ts';
 import type { DirectoryUser } from '../../functions/core/model.ts';
-import { domainOfClientRealm, userOfPrincipal } from '../../functions/core/signin/windows.ts';
+import { domainOfClientRealm, domainOfRealm, userOfPrincipal } from '../../functions/core/signin/windows.ts';
+import { parseRealmDomains } from '../../functions/windows-config.ts';
 
 const ceo: DirectoryUser = {
   sipUri: 'sip:ceo@contoso.com',
@@ -90,5 +91,22 @@ describe('which realms Kerberos maps to directory users by name', () => {
       );
       assert.equal(user.sipUri, partnerUser.sipUri);
     }
+  });
+});
+
+describe('KERBEROS_REALM_DOMAINS as configured', () => {
+  it('keeps realms as written, so a Kerberos realm maps only in its exact case', () => {
+    const configured = parseRealmDomains('example.test=LOWER, EXAMPLE.TEST=UPPER');
+
+    assert.equal(domainOfClientRealm('example.test', 'EXAMPLE.TEST', configured), 'LOWER');
+    assert.equal(domainOfClientRealm('EXAMPLE.TEST', 'EXAMPLE.TEST', configured), 'UPPER');
+    assert.equal(domainOfClientRealm('Example.Test', 'EXAMPLE.TEST', configured), undefined);
+  });
+
+  it('matches an NTLM DNS domain in any case, as Windows does', () => {
+    const configured = parseRealmDomains('EXAMPLE.TEST=CONTOSO');
+
+    assert.equal(domainOfRealm('example.test', configured), 'CONTOSO');
+    assert.equal(domainOfRealm('Example.Test', configured), 'CONTOSO');
   });
 });

@@ -59,8 +59,10 @@ export function domainOfClientRealm(
  * first label (`CONTOSO.COM` → `CONTOSO`). NTLM still needs that account's own password hash.
  */
 export function domainOfRealm(realm: string, realmDomains: ReadonlyMap<string, string>): string {
+  // NTLM domain names, unlike Kerberos realms, ignore case.
   const upper = realm.toUpperCase();
-  return realmDomains.get(upper) ?? upper.split('.')[0] ?? upper;
+  for (const [configured, domain] of realmDomains) if (configured.toUpperCase() === upper) return domain;
+  return upper.split('.')[0] ?? upper;
 }
 
 /**
