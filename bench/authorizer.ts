@@ -33,7 +33,9 @@ function memoryTicketStore(): TicketStore {
     useForFrame: unused,
     attach: unused,
     detach: unused,
+    leave: unused,
     expiringInMinute: unused,
+    leavingInMinute: unused,
     delete: unused,
   };
 }
@@ -49,6 +51,7 @@ export async function authorizerDecisionFigure(plan: BenchPlan['authorizer']): P
       external: { lifetimeSeconds: defaults.ticketLifetimeSeconds, idleSeconds: defaults.ticketIdleSeconds },
     },
     leaveGraceSeconds: defaults.ticketLeaveGraceSeconds,
+    leaveConfirmSeconds: defaults.ticketLeaveConfirmSeconds,
     frameRate: defaults.frameRate,
   };
   const tickets = new Tickets(

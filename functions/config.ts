@@ -10,7 +10,7 @@ export interface Settings {
   readonly dynamoEndpoint: string | undefined;
   /** Where the ticket signing key material lives: a local file, or a Secrets Manager secret. */
   readonly signingKey: { readonly file: string } | { readonly secretArn: string };
-  /** Ticket lifetimes per site, the grace after leaving the client page, and the frame rate limit. */
+  /** Ticket lifetimes per site, how leaving the client page ends a ticket, and the frame rate limit. */
   readonly tickets: TicketRules;
   /** Users without enhanced presence are redirected here; unset = refused. */
   readonly legacyUrl: string | undefined;
@@ -23,6 +23,7 @@ export const defaults = {
   ticketLifetimeSeconds: 8 * 60 * 60,
   ticketIdleSeconds: 30 * 60,
   ticketLeaveGraceSeconds: 60,
+  ticketLeaveConfirmSeconds: 3,
   frameRate: { limit: 60, windowSeconds: 10 },
   regulation: { maxFailures: 5, maxFailuresPerAddress: 20, findTimeSeconds: 120, banTimeSeconds: 300 },
 } as const;
@@ -83,6 +84,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         TicketPolicy
       >,
       leaveGraceSeconds: positiveInt(env, 'TICKET_LEAVE_GRACE_SECONDS', defaults.ticketLeaveGraceSeconds),
+      leaveConfirmSeconds: positiveInt(
+        env,
+        'TICKET_LEAVE_CONFIRM_SECONDS',
+        defaults.ticketLeaveConfirmSeconds,
+      ),
       frameRate: {
         limit: positiveInt(env, 'WS_FRAME_RATE_LIMIT', defaults.frameRate.limit),
         windowSeconds: positiveInt(env, 'WS_FRAME_RATE_WINDOW_SECONDS', defaults.frameRate.windowSeconds),

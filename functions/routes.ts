@@ -196,6 +196,15 @@ export const httpRoutes: readonly HttpRoute[] = [
   },
   { method: 'POST', path: '/auth/signout', handler: 'http/sign-out', auth: 'none', sites: bothSites },
   { method: 'GET', path: '/api/session', handler: 'http/session', auth: 'ticket', sites: bothSites },
+  // The client page is going (sent with `navigator.sendBeacon` on `pagehide`): the ticket ends within
+  // seconds unless the page comes back (a reload).
+  {
+    method: 'POST',
+    path: '/api/session/leave',
+    handler: 'http/session-leave',
+    auth: 'ticket',
+    sites: bothSites,
+  },
   {
     method: 'GET',
     path: '/api/directory',

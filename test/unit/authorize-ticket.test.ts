@@ -16,6 +16,7 @@ const rules: TicketRules = {
     external: { lifetimeSeconds: 8 * 3600, idleSeconds: 30 * 60 },
   },
   leaveGraceSeconds: 60,
+  leaveConfirmSeconds: 3,
   frameRate: { limit: 60, windowSeconds: 10 },
 };
 const alice: DirectoryUser = {

@@ -51,13 +51,23 @@ class MemoryTicketStore implements TicketStore {
 
   async attach(ticketId: string, at: number): Promise<void> {
     const current = this.records.get(ticketId);
-    if (current) this.records.set(ticketId, { ...current, attachedAt: at, detachedAt: undefined });
+    if (!current) return;
+    this.records.set(ticketId, { ...current, attachedAt: at, detachedAt: undefined, leftAt: undefined });
+    this.leaveMinutes.delete(ticketId);
   }
 
   async detach(ticketId: string, at: number, checkedAt: number): Promise<void> {
     const current = this.records.get(ticketId);
-    if (current && (current.attachedAt ?? 0) <= checkedAt)
-      this.records.set(ticketId, { ...current, detachedAt: at });
+    if (!current || (current.attachedAt ?? 0) > checkedAt) return;
+    this.records.set(ticketId, { ...current, detachedAt: at });
+    this.leaveMinutes.set(ticketId, Math.floor(at / 60_000));
+  }
+
+  async leave(ticketId: string, at: number): Promise<void> {
+    const current = this.records.get(ticketId);
+    if (!current || current.persistent) return;
+    this.records.set(ticketId, { ...current, leftAt: at });
+    this.leaveMinutes.set(ticketId, Math.floor(at / 60_000));
   }
 
   async expiringInMinute(minute: number): Promise<TicketRecord[]> {
@@ -65,6 +75,13 @@ class MemoryTicketStore implements TicketStore {
       (r) => Math.floor(Math.min(r.expiresAt, r.idleExpiresAt) / 60_000) === minute,
     );
   }
+
+  async leavingInMinute(minute: number): Promise<TicketRecord[]> {
+    return [...this.records.values()].filter((r) => this.leaveMinutes.get(r.ticketId) === minute);
+  }
+
+  /** The sparse `leave-index`: the minute each listed ticket's page went. */
+  private readonly leaveMinutes = new Map<string, number>();
 
   async delete(ticketId: string): Promise<boolean> {
     return this.records.delete(ticketId);
@@ -79,6 +96,7 @@ const policy: TicketPolicy = { lifetimeSeconds: 8 * 3600, idleSeconds: 15 * 60 }
 const rules: TicketRules = {
   sites: { internal: policy, external: policy },
   leaveGraceSeconds: 60,
+  leaveConfirmSeconds: 3,
   frameRate: { limit: 5, windowSeconds: 10 },
 };
 const second = 1000;
@@ -230,6 +248,152 @@ void describe('tickets', () => {
       clock.advance(rules.leaveGraceSeconds * second + minute);
 
       await tickets.validate(token, 'internal');
+    });
+
+    void test('ends a ticket a few seconds after its page said it was going and its connection closed (a closed tab, or another page)', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.attach(record.ticketId);
+      clock.advance(10 * minute);
+      await tickets.leave(record.ticketId);
+      await tickets.detach(record.ticketId, clock.now());
+      clock.advance(rules.leaveConfirmSeconds * second - 1);
+      await tickets.validate(token, 'internal');
+
+      clock.advance(1);
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+      assert.equal(await tickets.checkFrame(record.ticketId, 'internal', { activity: true }), undefined);
+    });
+
+    void test('ends it the same way when the connection closed before the page said it was going', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.attach(record.ticketId);
+      await tickets.detach(record.ticketId, clock.now());
+      clock.advance(20 * second);
+      await tickets.leave(record.ticketId);
+
+      clock.advance(rules.leaveConfirmSeconds * second);
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+    });
+
+    void test('ends a ticket that never connected once its page said it was going', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.leave(record.ticketId);
+
+      clock.advance(rules.leaveConfirmSeconds * second);
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+    });
+
+    void test('keeps a ticket whose page said it was going and connected again at once (a reload)', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.attach(record.ticketId);
+      await tickets.leave(record.ticketId);
+      await tickets.detach(record.ticketId, clock.now());
+      clock.advance(second);
+      await tickets.attach(record.ticketId);
+
+      clock.advance(rules.leaveGraceSeconds * second + minute);
+
+      await tickets.validate(token, 'internal');
+    });
+
+    void test('a request with the cookie does not take a leave back: only a connection shows a page', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.attach(record.ticketId);
+      await tickets.leave(record.ticketId);
+      await tickets.detach(record.ticketId, clock.now());
+      clock.advance(second);
+      await tickets.recordActivity(await tickets.validate(token, 'internal'));
+
+      clock.advance(rules.leaveConfirmSeconds * second);
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+    });
+
+    void test('a page coming back after the confirm window does not bring the ticket back', async () => {
+      const { tickets, clock, store } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.attach(record.ticketId);
+      await tickets.leave(record.ticketId);
+      await tickets.detach(record.ticketId, clock.now());
+      clock.advance(rules.leaveConfirmSeconds * second);
+
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+      assert.notEqual(store.records.get(record.ticketId)?.leftAt, undefined);
+    });
+
+    void test('ends nothing while another page of the ticket stays connected (one of two tabs closed)', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.attach(record.ticketId);
+      clock.advance(second);
+      await tickets.attach(record.ticketId);
+      // The first tab goes; its connection was not the ticket's last, so nothing is detached.
+      await tickets.leave(record.ticketId);
+      clock.advance(10 * minute);
+      await tickets.validate(token, 'internal');
+
+      // The other tab's connection drops later without a word: the grace period applies, not the confirm window.
+      await tickets.detach(record.ticketId, clock.now());
+      clock.advance(rules.leaveGraceSeconds * second - 1);
+      await tickets.validate(token, 'internal');
+      clock.advance(1);
+      await assert.rejects(tickets.validate(token, 'internal'), refusedAsUnauthenticated);
+    });
+
+    void test('gives the grace period to a page whose connection closed only well after it said it was going', async () => {
+      const { tickets, clock } = setup();
+      const { token, record } = await tickets.issue(alice, 'internal', 'forms');
+      await tickets.attach(record.ticketId);
+      await tickets.leave(record.ticketId);
+      clock.advance(rules.leaveConfirmSeconds * second + 1);
+      await tickets.detach(record.ticketId, clock.now());
+
+      clock.advance(rules.leaveGraceSeconds * second - 1);
+
+      await tickets.validate(token, 'internal');
+    });
+
+    void test('keeps a persistent ticket (single sign-on opt-in) when its page goes', async () => {
+      const { tickets, clock, store } = setup();
+      const { token, record } = await tickets.issue(alice, 'external', 'sso', { persistent: true });
+      await tickets.attach(record.ticketId);
+      await tickets.leave(record.ticketId);
+      await tickets.detach(record.ticketId, clock.now());
+
+      clock.advance(rules.leaveGraceSeconds * second + minute);
+
+      await tickets.validate(token, 'external');
+      assert.equal(store.records.get(record.ticketId)?.leftAt, undefined);
+    });
+
+    void test('lists tickets that leaving ended for the session sweeper, and not those still in use', async () => {
+      const { tickets, clock } = setup();
+      const [closed, stillOpen, reloaded, dropped] = await Promise.all(
+        [1, 2, 3, 4].map(async () => (await tickets.issue(alice, 'internal', 'forms')).record.ticketId),
+      );
+      for (const id of [closed, stillOpen, reloaded, dropped]) await tickets.attach(id as string);
+      await tickets.detach(dropped as string, clock.now());
+      clock.advance(rules.leaveGraceSeconds * second - rules.leaveConfirmSeconds * second);
+      await tickets.leave(closed as string);
+      await tickets.detach(closed as string, clock.now());
+      await tickets.leave(stillOpen as string);
+      await tickets.leave(reloaded as string);
+      await tickets.detach(reloaded as string, clock.now());
+      await tickets.attach(reloaded as string);
+      clock.advance(rules.leaveConfirmSeconds * second);
+
+      const left = await tickets.recentlyLeft();
+
+      assert.deepEqual(left.map((r) => r.ticketId).sort(), [closed, dropped].sort());
+      assert.deepEqual(await tickets.recentlyExpired(), []);
     });
 
     void test('lists recently expired tickets for the session sweeper', async () => {

@@ -14,7 +14,7 @@ import { IdleMonitor } from './idle.ts';
 import { MeView } from './me-view.ts';
 import { PopupWindows, type OpenResult } from './popup-windows.ts';
 import { limits, type Availability, type Contact, type ServerFrame } from './protocol.ts';
-import { fetchSession, signOut, type Session } from './session-api.ts';
+import { fetchSession, leaveSession, signOut, type Session } from './session-api.ts';
 import { SettingsView } from './settings-view.ts';
 import { loadSettings, type Settings } from './settings.ts';
 import type { MainToPopup, PopupRole, PopupToMain } from './window-messages.ts';
@@ -127,10 +127,19 @@ export class Controller {
       stillSignedIn: async () => (await fetchSession()).kind === 'signed-in',
     });
     this.signOutButton.addEventListener('click', () => void this.signOut());
-    // Pop-ups wait a moment for a reloaded main window; anything else ends the session with it.
+    // Pop-ups wait a moment for a reloaded main window; anything else ends the session with it. The
+    // server ends the ticket within seconds of the beacon unless this page comes back at once (a
+    // reload); closing the connection here also keeps it from outliving the page in the back/forward
+    // cache.
     window.addEventListener('pagehide', () => {
       this.saveHistory();
       this.popups.broadcast({ kind: 'main-leaving' });
+      if (!this.ended) leaveSession();
+      this.connection.stop();
+    });
+    // Shown again from the back/forward cache: the session may be over, so load afresh and ask.
+    window.addEventListener('pageshow', (event) => {
+      if (event.persisted) location.reload();
     });
     this.showPopupNote();
   }

@@ -36,6 +36,15 @@ export async function fetchSession(): Promise<SessionAnswer> {
 }
 
 /**
+ * Tells the server this page is going (from `pagehide`): the ticket ends within seconds unless the
+ * page comes back at once (a reload). A beacon is delivered even as the page unloads; when it cannot
+ * be sent, the server's grace period for a closed connection still ends the ticket.
+ */
+export function leaveSession(): void {
+  navigator.sendBeacon('/api/session/leave');
+}
+
+/**
  * Revokes the ticket; the server also closes this ticket's live connections. Answers where the
  * browser goes next: the site's sign-out page, by way of the identity provider's sign-out after
  * single sign-on (the server's `Location`).

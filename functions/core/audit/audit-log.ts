@@ -47,7 +47,8 @@ export type AuditEvent =
     }
   | {
       readonly event: 'session.ended';
-      readonly reason: 'expired' | 'revoked' | 'policy';
+      /** `left`: the user left the client page (closed it, went elsewhere, or its connection never came back). */
+      readonly reason: 'expired' | 'left' | 'revoked' | 'policy';
       readonly sipUri: string;
       readonly session: string;
     };

@@ -31,6 +31,9 @@ export const tables = {
     ttlAttribute: 'ttl',
     indexes: [
       { name: 'expiry-index', partitionKey: 'expiryMinute', sortKey: 'ticketId' },
+      // Sparse: tickets whose client page went (their last connection closed, or the page said it
+      // was leaving), by the minute it went, for the session sweeper.
+      { name: 'leave-index', partitionKey: 'leaveMinute', sortKey: 'ticketId' },
       // A user's tickets, for the admin command that lists and revokes them.
       { name: 'user-index', partitionKey: 'sipUri', sortKey: 'ticketId' },
     ],

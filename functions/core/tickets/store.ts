@@ -5,6 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../storage/dynamo.ts';
 import { readItems, type ItemRead } from '../storage/item-reads.ts';
@@ -31,6 +32,11 @@ export interface TicketRecord {
   readonly attachedAt?: number;
   /** When the ticket's last connection closed (the user left the client page); unset while attached. */
   readonly detachedAt?: number;
+  /**
+   * When the client page said it was going (closed, or left for another page: `POST
+   * /api/session/leave`); unset again once a connection of the ticket opens (a reload).
+   */
+  readonly leftAt?: number;
 }
 
 /** What one WebSocket frame did to its ticket: the record after it, and the frames counted in its window. */
@@ -59,12 +65,22 @@ export interface TicketStore {
     window: number,
     activity: { readonly idleSeconds: number } | undefined,
   ): Promise<FrameUse | undefined>;
-  /** A connection of the ticket opened. */
+  /** A connection of the ticket opened: the page is there, so neither a detach nor a leave stands. */
   attach(ticketId: string, at: number): Promise<void>;
-  /** The ticket's last connection closed, unless one was attached after `checkedAt`. */
+  /**
+   * The ticket's last connection closed, unless one was attached after `checkedAt`; the ticket is
+   * listed for the session sweeper under the minute of `at`.
+   */
   detach(ticketId: string, at: number, checkedAt: number): Promise<void>;
+  /**
+   * The client page said it is going: records `leftAt` and lists the ticket for the session sweeper
+   * under the minute of `at`. A persistent ticket is left as it was.
+   */
+  leave(ticketId: string, at: number): Promise<void>;
   /** Tickets whose absolute or idle expiry falls in the given minute (ms since the epoch / 60 000). */
   expiringInMinute(minute: number): Promise<TicketRecord[]>;
+  /** Tickets whose client page went in the given minute (listed by `detach` and `leave`), ended or not. */
+  leavingInMinute(minute: number): Promise<TicketRecord[]>;
   /** Revokes the ticket; true when it existed. */
   delete(ticketId: string): Promise<boolean>;
 }
@@ -75,13 +91,22 @@ const ttlOf = (expiresAt: number, idleExpiresAt: number): number =>
 /** The minute a ticket expires in, the partition of the `expiry-index` the session sweeper reads. */
 export const expiryMinuteOf = (expiresAt: number, idleExpiresAt: number): string =>
   String(Math.floor(expiryOf(expiresAt, idleExpiresAt) / 60_000));
+/** The minute a ticket's page went, the partition of the sparse `leave-index` the session sweeper reads. */
+const leaveMinuteOf = (at: number): string => String(Math.floor(at / 60_000));
 
-type Item = TicketRecord & { ttl: number; expiryMinute: string; frameWindow?: number; frameCount?: number };
+type Item = TicketRecord & {
+  ttl: number;
+  expiryMinute: string;
+  leaveMinute?: string;
+  frameWindow?: number;
+  frameCount?: number;
+};
 
 function recordOf(item: object): TicketRecord {
   const {
     ttl: _ttl,
     expiryMinute: _minute,
+    leaveMinute: _leaveMinute,
     frameWindow: _window,
     frameCount: _count,
     ...record
@@ -228,47 +253,60 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   async attach(ticketId: string, at: number): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { ticketId },
-          UpdateExpression: 'SET attachedAt = :t REMOVE detachedAt',
-          ConditionExpression: 'attribute_exists(ticketId)',
-          ExpressionAttributeValues: { ':t': at },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
+    await this.conditionalUpdate({
+      Key: { ticketId },
+      UpdateExpression: 'SET attachedAt = :t REMOVE detachedAt, leftAt, leaveMinute',
+      ConditionExpression: 'attribute_exists(ticketId)',
+      ExpressionAttributeValues: { ':t': at },
+    });
   }
 
   async detach(ticketId: string, at: number, checkedAt: number): Promise<void> {
+    await this.conditionalUpdate({
+      Key: { ticketId },
+      UpdateExpression: 'SET detachedAt = :t, leaveMinute = :m',
+      ConditionExpression:
+        'attribute_exists(ticketId) AND (attribute_not_exists(attachedAt) OR attachedAt <= :c)',
+      ExpressionAttributeValues: { ':t': at, ':c': checkedAt, ':m': leaveMinuteOf(at) },
+    });
+  }
+
+  async leave(ticketId: string, at: number): Promise<void> {
+    await this.conditionalUpdate({
+      Key: { ticketId },
+      UpdateExpression: 'SET leftAt = :t, leaveMinute = :m',
+      ConditionExpression: 'attribute_exists(ticketId) AND attribute_not_exists(persistent)',
+      ExpressionAttributeValues: { ':t': at, ':m': leaveMinuteOf(at) },
+    });
+  }
+
+  /** An update that does nothing when its condition fails (the ticket was revoked meanwhile, say). */
+  private async conditionalUpdate(input: Omit<UpdateCommandInput, 'TableName'>): Promise<void> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { ticketId },
-          UpdateExpression: 'SET detachedAt = :t',
-          ConditionExpression:
-            'attribute_exists(ticketId) AND (attribute_not_exists(attachedAt) OR attachedAt <= :c)',
-          ExpressionAttributeValues: { ':t': at, ':c': checkedAt },
-        }),
-      );
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, ...input }));
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
   }
 
-  async expiringInMinute(minute: number): Promise<TicketRecord[]> {
+  expiringInMinute(minute: number): Promise<TicketRecord[]> {
+    return this.queryAll('expiry-index', 'expiryMinute', minute);
+  }
+
+  leavingInMinute(minute: number): Promise<TicketRecord[]> {
+    return this.queryAll('leave-index', 'leaveMinute', minute);
+  }
+
+  private async queryAll(indexName: string, key: string, minute: number): Promise<TicketRecord[]> {
     const out: TicketRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'expiry-index',
-          KeyConditionExpression: 'expiryMinute = :m',
+          IndexName: indexName,
+          KeyConditionExpression: '#m = :m',
+          ExpressionAttributeNames: { '#m': key },
           ExpressionAttributeValues: { ':m': String(minute) },
           ExclusiveStartKey: startKey,
         }),

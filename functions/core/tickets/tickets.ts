@@ -12,11 +12,19 @@ export interface TicketPolicy {
   readonly idleSeconds: number;
 }
 
-/** How tickets live: per site lifetimes, the grace after leaving the client page, and the frame rate. */
+/** How tickets live: per site lifetimes, how leaving the client page ends them, and the frame rate. */
 export interface TicketRules {
   readonly sites: Readonly<Record<Site, TicketPolicy>>;
-  /** A ticket whose last connection closed ends this long after, unless a connection returns (a reload). */
+  /**
+   * A ticket whose last connection closed without a word (the network dropped it) ends this long
+   * after, unless a connection returns.
+   */
   readonly leaveGraceSeconds: number;
+  /**
+   * A ticket whose client page said it was going (closed, or left for another page) ends this long
+   * after, once its connections are gone, unless a page of it comes back (a reload).
+   */
+  readonly leaveConfirmSeconds: number;
   /** At most `limit` WebSocket frames per ticket in each window of `windowSeconds`. */
   readonly frameRate: { readonly limit: number; readonly windowSeconds: number };
 }
@@ -59,6 +67,8 @@ const algorithm = 'EdDSA';
  */
 const maxTouchIntervalMs = 30_000;
 const touchIntervalOf = (idleMs: number): number => Math.min(maxTouchIntervalMs, idleMs / 10);
+
+const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
 
 const unauthenticated = (): AppError =>
   new AppError('unauthenticated', 'Sign in first: no valid ticket came with this request.');
@@ -165,16 +175,41 @@ export class Tickets {
   }
 
   /**
-   * True while neither the absolute nor the idle expiry has passed, and the user has not left the
-   * client page (its last connection closed) for longer than the grace period.
+   * True while neither the absolute nor the idle expiry has passed, and leaving the client page has
+   * not ended the ticket (see `leaveEndOf`).
    */
   isCurrent(record: TicketRecord): boolean {
     const now = this.clock.now();
-    const left =
-      !record.persistent &&
-      record.detachedAt !== undefined &&
-      now >= record.detachedAt + this.rules.leaveGraceSeconds * 1000;
-    return now < record.expiresAt && now < record.idleExpiresAt && !left;
+    const leaveEnd = this.leaveEndOf(record);
+    return now < record.expiresAt && now < record.idleExpiresAt && (leaveEnd === undefined || now < leaveEnd);
+  }
+
+  /**
+   * When leaving the client page ends the ticket (ms since the epoch), or undefined while it does
+   * not: `leaveGraceSeconds` after its last connection closed, or sooner, `leaveConfirmSeconds` after
+   * the page said it was going and its connections were gone. A connection of the ticket opening in
+   * between (a reload) takes the leave back, and nothing else does: a request with the cookie proves
+   * no page is showing. A persistent ticket (SSO's opt-in) outlives leaving.
+   */
+  private leaveEndOf(record: TicketRecord): number | undefined {
+    if (record.persistent) return undefined;
+    const graceEnd =
+      record.detachedAt === undefined ? undefined : record.detachedAt + this.rules.leaveGraceSeconds * 1000;
+    const saidEnd = this.saidLeaveEndOf(record);
+    if (graceEnd === undefined) return saidEnd;
+    return saidEnd === undefined ? graceEnd : Math.min(graceEnd, saidEnd);
+  }
+
+  private saidLeaveEndOf({ leftAt, detachedAt, attachedAt }: TicketRecord): number | undefined {
+    if (leftAt === undefined) return undefined;
+    const confirmMs = this.rules.leaveConfirmSeconds * 1000;
+    // Only a page with nothing left connected has gone: the leave of one of two tabs on the ticket
+    // ends nothing while the other stays. The last connection must have closed by the end of the
+    // confirm window (a close much later is another page's, and gets the grace period); a ticket
+    // that never connected has none to close.
+    const closedAt = detachedAt ?? (attachedAt === undefined ? leftAt : undefined);
+    if (closedAt === undefined || closedAt > leftAt + confirmMs) return undefined;
+    return Math.max(leftAt, closedAt) + confirmMs;
   }
 
   /**
@@ -199,7 +234,7 @@ export class Tickets {
     return { record: used.record, rateLimited: used.framesInWindow > limit };
   }
 
-  /** A connection of the ticket opened: the user is on the client page. */
+  /** A connection of the ticket opened: the user is on the client page (again, after a reload). */
   attach(ticketId: string): Promise<void> {
     return this.store.attach(ticketId, this.clock.now());
   }
@@ -209,13 +244,36 @@ export class Tickets {
     return this.store.detach(ticketId, this.clock.now(), checkedAt);
   }
 
+  /**
+   * The client page says it is going (closed, or left for another page): the ticket ends
+   * `leaveConfirmSeconds` after, once its connections are gone, unless a page of it comes back
+   * (a reload). A persistent ticket is not affected.
+   */
+  leave(ticketId: string): Promise<void> {
+    return this.store.leave(ticketId, this.clock.now());
+  }
+
   /** Tickets that expired recently (absolute or idle) and still have a record, for the session sweeper. */
   async recentlyExpired(): Promise<TicketRecord[]> {
-    const nowMinute = Math.floor(this.clock.now() / 60_000);
-    const minutes = Array.from({ length: sweepLookBackMinutes + 1 }, (_, i) => nowMinute - i);
-    const found = (await Promise.all(minutes.map((m) => this.store.expiringInMinute(m)))).flat();
+    const found = await this.sweepMinutes((m) => this.store.expiringInMinute(m));
     const now = this.clock.now();
     return found.filter((r) => now >= r.expiresAt || now >= r.idleExpiresAt);
+  }
+
+  /** Tickets that leaving the client page ended recently and that still have a record, for the sweeper. */
+  async recentlyLeft(): Promise<TicketRecord[]> {
+    const found = await this.sweepMinutes((m) => this.store.leavingInMinute(m));
+    const now = this.clock.now();
+    return found.filter((r) => {
+      const end = this.leaveEndOf(r);
+      return end !== undefined && now >= end;
+    });
+  }
+
+  private async sweepMinutes(read: (minute: number) => Promise<TicketRecord[]>): Promise<TicketRecord[]> {
+    const nowMinute = minuteOf(this.clock.now());
+    const minutes = Array.from({ length: sweepLookBackMinutes + 1 }, (_, i) => nowMinute - i);
+    return (await Promise.all(minutes.map(read))).flat();
   }
 
   /** Counts user activity against the idle timeout. */

@@ -63,6 +63,7 @@ export const testTicketRules = (overrides: Partial<TicketRules> = {}): TicketRul
     external: { lifetimeSeconds: 8 * 3600, idleSeconds: 30 * 60 },
   },
   leaveGraceSeconds: 60,
+  leaveConfirmSeconds: 3,
   frameRate: { limit: 60, windowSeconds: 10 },
   ...overrides,
 });
