@@ -1,4 +1,5 @@
 import { buildWeb } from '../web/build.ts';
+import { describeDirectory } from './directory-in-use.ts';
 import { startRuntime } from './runtime.ts';
 
 /** `npm start`: the whole product on this machine, no AWS account needed. */
@@ -65,8 +66,7 @@ try {
   external site: ${runtime.externalUrl}/
   store:         ${runtime.storeUrl} (DynamoDB API, loopback only)
   connections:   ${runtime.connectionsUrl} (@connections API, loopback only)
-${certificate}Sign in with domain ${runtime.domain} and one of:
-${runtime.seedUsers.map((u) => `  ${u.username.padEnd(8)} ${u.password.padEnd(18)} ${u.sipUri}`).join('\n')}
+${certificate}${describeDirectory(runtime.directory)}
 Press Ctrl+C to stop.`);
   const stop = () => {
     runtime.close().then(

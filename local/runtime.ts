@@ -23,6 +23,7 @@ import { tables, type TableKey } from '../functions/core/storage/tables.ts';
 import { scheduledTasks, webSocketPath } from '../functions/routes.ts';
 import { invoke } from './gateway/lambda.ts';
 import { startLocalDynamo } from './dynamo.ts';
+import { demoSeedPath, prepareDirectory, type DirectoryInUse } from './directory-in-use.ts';
 import { createHttpApi } from './gateway/http-api.ts';
 import { parseTrustedProxies } from './gateway/proxy-trust.ts';
 import { createSiteServer } from './gateway/site-server.ts';
@@ -30,12 +31,12 @@ import { serveStatic } from './gateway/static-site.ts';
 import { WebSocketGateway } from './gateway/websocket-api.ts';
 import { configuredPublicOrigins, publicOriginEnvironment } from './public-origins.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
-import { DynamoSeedRecords, loadSeed, readSeedFile } from './seed.ts';
+import { DynamoSeedRecords } from './seed.ts';
 import { ensureSigningSecret } from './signing-key.ts';
 import { ensureTlsCertificate } from './tls-certificate.ts';
 import { sweepExpired } from './sweeper.ts';
 
-export const defaultSeedPath = fileURLToPath(new URL('./demo-directory.json', import.meta.url));
+export const defaultSeedPath = demoSeedPath;
 export const defaultWebRoot = fileURLToPath(new URL('../web/dist/', import.meta.url));
 
 export interface RuntimeOptions {
@@ -75,8 +76,8 @@ export interface Runtime {
   readonly storeUrl: string;
   /** The `@connections` management endpoint the handlers post frames to, always on loopback. */
   readonly connectionsUrl: string;
-  readonly seedUsers: readonly { username: string; password: string; sipUri: string }[];
-  readonly domain: string;
+  /** Where its users come from: the demo directory, the administrator's seed, or LDAP. */
+  readonly directory: DirectoryInUse;
   /** The certificate to trust, when serving over TLS. */
   readonly tls?: { readonly certificate: string; readonly certificateFile: string };
   close(): Promise<void>;
@@ -108,7 +109,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const seed = await readSeedFile(options.seedPath ?? defaultSeedPath);
   const proxyTrust = parseTrustedProxies(options.trustedProxies);
   const signingKeyFile = join(dataDir, 'ticket-signing-key');
   await ensureSigningSecret(signingKeyFile);
@@ -161,7 +161,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   // Settings a handler would refuse at its first request are refused at start instead.
   readSsoSettings();
-  readDirectorySettings();
+  const directorySettings = readDirectorySettings();
   readAssertionSettings();
   readSignOutPages();
   readTwoFactorSettings();
@@ -176,8 +176,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 
   const db = createDocumentClient(dynamo.endpoint);
-  await loadSeed(
-    seed,
+  const directory = await prepareDirectory(
+    directorySettings,
+    options.seedPath,
     {
       directory: new DynamoDirectoryStore(db, dynamo.tableNames.users, dynamo.tableNames.directorySearch),
       contacts: new DynamoContactStore(db, dynamo.tableNames.contacts),
@@ -233,7 +234,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }, options.scheduleIntervalMs ?? 15_000).unref();
 
   // The admin command reaches the running product through this file (see local/admin/).
-  await writeRuntimeFile(dataDir, { pid: process.pid, settings: readSettings() });
+  await writeRuntimeFile(dataDir, {
+    pid: process.pid,
+    settings: readSettings(),
+    directoryProvider: directorySettings.provider,
+  });
 
   const displayHost = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(host) ? 'localhost' : host;
   return {
@@ -241,8 +246,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     externalUrl: `${scheme}://${displayHost}:${externalPort}`,
     storeUrl: dynamo.endpoint,
     connectionsUrl,
-    seedUsers: seed.users.map(({ username, password, sipUri }) => ({ username, password, sipUri })),
-    domain: seed.domain,
+    directory,
     ...(tls ? { tls: { certificate: tls.cert, certificateFile: tls.certFile } } : {}),
     async close() {
       await removeRuntimeFile(dataDir);

@@ -9,7 +9,11 @@ import type { ContactStore } from '../functions/core/realtime/contacts-store.ts'
 /** One user of a directory seed file (format in docs/directory.md). */
 export interface SeedUser {
   readonly username: string;
-  readonly password: string;
+  /**
+   * The user's password, hashed when the seed adds the user. Not needed when `passwordHash` is given
+   * (so the seed need not hold it: `npm run admin -- users hash` prints one), unless `ntlm` is set.
+   */
+  readonly password?: string;
   readonly sipUri: string;
   readonly displayName: string;
   readonly enabled: boolean;
@@ -24,8 +28,9 @@ export interface SeedUser {
    */
   readonly ntlm?: boolean;
   /**
-   * Optional: `password` already hashed (`scrypt$…`, as stored), so a large seed loads without
-   * hashing every password at start. Stored as given; it is the seed author's to keep it matching.
+   * Optional: the password already hashed (`scrypt$…`, as stored), so a large seed loads without
+   * hashing every password at start and need not hold the password. Stored as given; with `password`
+   * too, it is the seed author's to keep them matching.
    */
   readonly passwordHash?: string;
   /** Optional: two-factor sign-in required of the user (password-only sign-in refused). */
@@ -36,6 +41,10 @@ export interface DirectorySeed {
   readonly domain: string;
   readonly users: readonly SeedUser[];
 }
+
+/** The seed's users whose password it holds, not only a hash: those a demo can set up elsewhere too. */
+export const usersWithPasswords = (seed: DirectorySeed): (SeedUser & { readonly password: string })[] =>
+  seed.users.flatMap((user) => (user.password === undefined ? [] : [{ ...user, password: user.password }]));
 
 export class SeedError extends Error {
   override readonly name = 'SeedError';
@@ -72,7 +81,6 @@ export function parseSeed(raw: unknown): DirectorySeed {
     }
     return {
       username: field(user, 'username', 'string', where),
-      password: field(user, 'password', 'string', where),
       sipUri: normalizeSipUri(sipUri),
       displayName: field(user, 'displayName', 'string', where),
       enabled: field(user, 'enabled', 'boolean', where),
@@ -80,7 +88,7 @@ export function parseSeed(raw: unknown): DirectorySeed {
       remoteAccess: field(user, 'remoteAccess', 'boolean', where),
       contacts: contacts.map((c: string) => normalizeSipUri(c)),
       ...windowsFields(user, where),
-      ...passwordHashField(user, where),
+      ...passwordFields(user, where),
       ...(user.twoFactorRequired === undefined
         ? {}
         : { twoFactorRequired: field(user, 'twoFactorRequired', 'boolean', where) }),
@@ -125,6 +133,23 @@ function windowsFields(
     throw new SeedError(`${where}: "kerberosPrincipal" must look like name@REALM`);
   }
   return { kerberosPrincipal: principal, ...ntlmField };
+}
+
+/** The password, its hash, or both; NTLM's NT hash is made from the password, so it needs that. */
+function passwordFields(
+  user: Record<string, unknown>,
+  where: string,
+): Pick<SeedUser, 'password' | 'passwordHash'> {
+  const hashed = passwordHashField(user, where);
+  if (user.password !== undefined || !hashed.passwordHash) {
+    return { password: field(user, 'password', 'string', where), ...hashed };
+  }
+  if (user.ntlm === true) {
+    throw new SeedError(
+      `${where}: "ntlm" needs "password" (the NT hash is made from it), not only "passwordHash"`,
+    );
+  }
+  return hashed;
 }
 
 function passwordHashField(user: Record<string, unknown>, where: string): Pick<SeedUser, 'passwordHash'> {
@@ -243,14 +268,21 @@ async function addUser(domain: string, user: SeedUser, stores: SeedStores): Prom
     enabled: user.enabled,
     enhancedPresence: user.enhancedPresence,
     remoteAccess: user.remoteAccess,
-    passwordHash: user.passwordHash ?? (await hashPassword(user.password)),
+    passwordHash: await storedHashOf(user),
     ...(user.twoFactorRequired ? { twoFactorRequired: true } : {}),
   });
   if (user.kerberosPrincipal) {
     await stores.windowsIdentities?.putKerberos(user.kerberosPrincipal, user.sipUri);
   }
-  if (user.ntlm) {
+  if (user.ntlm && user.password !== undefined) {
     const account = { sipUri: user.sipUri, ntHash: ntHash(user.password) };
     await stores.windowsIdentities?.putNtlm(domain, user.username, account);
   }
+}
+
+/** The hash to store: the seed's, or its password's. */
+async function storedHashOf(user: SeedUser): Promise<string> {
+  if (user.passwordHash !== undefined) return user.passwordHash;
+  if (user.password === undefined) throw new SeedError(`${user.sipUri}: no "password" or "passwordHash"`);
+  return hashPassword(user.password);
 }

@@ -128,6 +128,31 @@ void describe('directory seed', () => {
     assert.ok(await verifyPassword('bob-pass', stored.get('sip:bob@contoso.com')?.passwordHash));
   });
 
+  void test('takes a user given only by a password hash: the seed need not hold the password', async () => {
+    const passwordHash = await hashPassword('alice-pass', { logN: 4, r: 1, p: 1 });
+    const seed = parseSeed(rawSeed(rawUser('alice', { password: undefined, passwordHash })));
+    const stored = new Map<string, DirectoryAccount>();
+    const directory = {
+      put: (account: DirectoryAccount) => stored.set(account.sipUri, account),
+      findBySipUri: () => Promise.resolve(undefined),
+      findByAccount: () => Promise.resolve(undefined),
+    };
+    const seedRecords = { has: () => Promise.resolve(false), add: () => Promise.resolve() };
+
+    await loadSeed(
+      seed,
+      {
+        directory: directory as unknown as WritableDirectoryStore,
+        contacts: { add: () => Promise.resolve() } as unknown as ContactStore,
+        seedRecords,
+      },
+      0,
+    );
+
+    assert.equal(seed.users[0]?.password, undefined);
+    assert.ok(await verifyPassword('alice-pass', stored.get('sip:alice@contoso.com')?.passwordHash));
+  });
+
   void describe('refusals name the user and the field', () => {
     void test('a missing or blank password', () => {
       assertRefused(
@@ -136,6 +161,15 @@ void describe('directory seed', () => {
         /"password"/,
       );
       assertRefused(rawSeed(rawUser('alice', { password: '  ' })), /users\[0\]/, /"password"/);
+    });
+
+    void test('NTLM for a user given only by a password hash: the NT hash is made from the password', () => {
+      const passwordHash = 'scrypt$4$1$1$c2FsdA==$aGFzaA==';
+      assertRefused(
+        rawSeed(rawUser('alice', { password: undefined, passwordHash, ntlm: true })),
+        /users\[0\]/,
+        /"ntlm" needs "password"/,
+      );
     });
 
     void test('a password hash that is not a stored scrypt hash', () => {
