@@ -85,8 +85,9 @@ export class SiteDistribution extends Construct {
       });
     // Every viewer header (cookies, WebSocket upgrade headers) reaches API Gateway, except Host,
     // which must name the API for API Gateway to route the request.
-    // Host itself cannot go through, so the site's own host travels as X-Forwarded-Host: the
-    // handlers compare it with Origin to refuse cross-site WebSocket upgrades. The viewer's address
+    // Host itself cannot go through, so the host the viewer addressed travels as X-Forwarded-Host
+    // (the handlers take the site's address from its configured public origin, PUBLIC_ORIGIN_*, and
+    // use this only to tell which of those a request came to). The viewer's address
     // travels as X-Viewer-Address (API Gateway sees CloudFront's), for per-address sign-in
     // regulation; both are set here, replacing anything the viewer sent. (The managed policy that
     // forwards all viewer headers but Host does not forward CloudFront-Viewer-Address.)
