@@ -128,11 +128,12 @@ describe('abuse', () => {
   it('refuses an upgrade whose Origin is only the host the request itself claims (Host, X-Forwarded-Host)', async () => {
     const cookie = await signIn(rt.internal, demo.alice);
     const evil = `evil.example:${new URL(rt.internal).port}`;
-    for (const headers of [
+    const forged: Record<string, string>[] = [
       { host: evil },
       { 'x-forwarded-host': evil },
       { host: evil, 'x-forwarded-host': evil },
-    ]) {
+    ];
+    for (const headers of forged) {
       await assert.rejects(
         FrameClient.connect(rt.internal, cookie, { origin: `http://${evil}`, headers }),
         (err: unknown) => err instanceof UpgradeRefused && err.status === 403,

@@ -176,11 +176,12 @@ describe('single sign-on: signing in', () => {
 
   it('names the site’s own public origin as redirect_uri, whatever Host or X-Forwarded-Host the request gives', async () => {
     const port = new URL(site.internal).port;
-    for (const headers of [
+    const forged: Record<string, string>[] = [
       { host: `evil.example:${port}` },
       { host: new URL(site.internal).host, 'x-forwarded-host': `evil.example:${port}` },
       { host: `evil.example:${port}`, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
-    ]) {
+    ];
+    for (const headers of forged) {
       const started = await sendAs(`${rt.internal}/auth/sso`, { headers });
 
       assert.equal(started.status, 303, JSON.stringify(headers));

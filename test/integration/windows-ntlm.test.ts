@@ -256,12 +256,13 @@ describe(
           targetName: `HTTP/${evil}`,
         });
 
-      for (const headers of [
+      const forged: Record<string, string>[] = [
         {},
         { 'x-forwarded-host': evil },
         { host: evil },
         { host: evil, 'x-forwarded-host': evil },
-      ]) {
+      ];
+      for (const headers of forged) {
         const relayed = await relay(await relayedAnswer(), headers);
 
         assert.deepEqual(relayed, { status: 401, error: 'ntlm_target_mismatch' }, JSON.stringify(headers));
