@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { crlFileSetting, readCrlFile } from './certificate-crl-file.ts';
 import { ConfigError } from './config.ts';
 import { readAccountDomains, readSiteList } from './setting-values.ts';
 import { sites, type Site } from './core/model.ts';
@@ -18,6 +19,11 @@ export interface CertificateSettings extends Omit<ClaimMapping, 'userClaim'> {
   readonly sites: readonly Site[];
   /** The CAs that issue users' certificates (PEM); the handler checks the chain again against them. */
   readonly caPem: string | undefined;
+  /**
+   * The CAs' certificate revocation lists (`CLIENT_CERT_CRL_FILE`), read again when the file changes.
+   * @default - none: revocation is not checked
+   */
+  readonly crlFile: string | undefined;
   readonly userField: CertificateUserField;
 }
 
@@ -45,6 +51,16 @@ export function readCertificateSettings(env: Env = process.env): CertificateSett
   if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ConfigError('CLIENT_CERT_CA / CLIENT_CERT_CA_FILE must hold PEM certificates');
   }
+  const crlFile = env[crlFileSetting] || undefined;
+  if (crlFile) {
+    // A CRL is checked against the certificate's chain, which ends at a configured CA.
+    if (caPem === undefined) {
+      throw new ConfigError(
+        `${crlFileSetting} needs CLIENT_CERT_CA_FILE (or CLIENT_CERT_CA): the CAs it is checked with`,
+      );
+    }
+    readCrlFile(crlFile);
+  }
   const userField = env.CLIENT_CERT_USER_FIELD || 'email';
   if (userField !== 'email' && userField !== 'cn')
     throw new ConfigError('CLIENT_CERT_USER_FIELD must be email or cn');
@@ -55,6 +71,7 @@ export function readCertificateSettings(env: Env = process.env): CertificateSett
   return {
     sites: readSiteList(env, 'CLIENT_CERT_SITES', sites),
     caPem,
+    crlFile,
     userField,
     userMapping,
     accountDomains: readAccountDomains(env, 'CLIENT_CERT_ACCOUNT_DOMAINS'),

@@ -1,5 +1,6 @@
-import { X509Certificate } from 'node:crypto';
 import { readCertificateSettings, type CertificateSettings } from './certificate-config.ts';
+import { CrlFile } from './certificate-crl-file.ts';
+import { certificatesOfPem } from './core/signin/certificate-chain.ts';
 import type { CertificateSignInDeps } from './core/signin/certificate.ts';
 import type { Deps } from './deps.ts';
 
@@ -9,20 +10,14 @@ export interface CertificateDeps {
   readonly signIn: CertificateSignInDeps | undefined;
 }
 
-/** Each certificate of a PEM bundle. */
-export function certificatesOf(pem: string): X509Certificate[] {
-  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
-    (block) => new X509Certificate(block),
-  );
-}
-
 export function buildCertificateDeps(deps: Deps, settings = readCertificateSettings()): CertificateDeps {
   if (!settings) return { settings, signIn: undefined };
   return {
     settings,
     signIn: {
       rules: settings,
-      issuers: settings.caPem ? certificatesOf(settings.caPem) : [],
+      issuers: settings.caPem ? certificatesOfPem(settings.caPem) : [],
+      ...(settings.crlFile && { revocation: new CrlFile(settings.crlFile) }),
       directory: deps.directory,
       tickets: deps.tickets,
       audit: deps.audit,

@@ -238,10 +238,14 @@ export interface ScheduledTask {
   readonly handler: HandlerModule;
   /** How often it runs on AWS (EventBridge); the local runtime runs it more often. */
   readonly everyMinutes: number;
+  /** The local runtime's setting for how often it runs (seconds); unset, the runtime's schedule. */
+  readonly localEverySetting?: string;
 }
 
 export const scheduledTasks: readonly ScheduledTask[] = [
   { handler: 'scheduled/end-expired-sessions', everyMinutes: 1 },
+  // Directory changes made under the policy cache (LDAP / AD) reach connections that send nothing.
+  { handler: 'scheduled/recheck-policy', everyMinutes: 1, localEverySetting: 'POLICY_RECHECK_SECONDS' },
 ];
 
 /** Every handler module the product deploys, each once. */

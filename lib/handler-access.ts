@@ -22,6 +22,10 @@ export const connectionPushers: readonly HandlerModule[] = [
   'ws/actions',
   'http/sign-out',
   'scheduled/end-expired-sessions',
+  // A refusal by policy ends the session and closes its connections (`endSession`).
+  'http/authorizer',
+  'ws/authorizer',
+  'scheduled/recheck-policy',
 ];
 
 /** Integrated Windows sign-in: its settings, and the Kerberos keytab secret when one is configured. */

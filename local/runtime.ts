@@ -31,6 +31,7 @@ import { serveStatic } from './gateway/static-site.ts';
 import { WebSocketGateway } from './gateway/websocket-api.ts';
 import { configuredPublicOrigins, publicOriginEnvironment } from './public-origins.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
+import { localSchedule, startSchedule } from './schedule.ts';
 import { DynamoSeedRecords } from './seed.ts';
 import { ensureSigningSecret } from './signing-key.ts';
 import { ensureTlsCertificate } from './tls-certificate.ts';
@@ -165,6 +166,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   readAssertionSettings();
   readSignOutPages();
   readTwoFactorSettings();
+  const schedule = localSchedule(scheduledTasks, options.scheduleIntervalMs ?? 15_000);
   const publicOrigins = configuredPublicOrigins(options.publicOrigins ?? {});
   await startWindows(); // Kerberos settings, and the keytab: readable, parseable, with the principal's key
   // Smart card sign-in: the TLS listener asks for client certificates and checks them against these CAs.
@@ -225,13 +227,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   }, options.sweepIntervalMs ?? 60_000).unref();
 
-  const scheduled = setInterval(() => {
-    for (const task of scheduledTasks) {
-      invoke(task.handler, { source: 'local.scheduler', 'detail-type': 'Scheduled Event', detail: {} }).catch(
-        (err: unknown) => console.error(`[scheduler] ${task.handler} failed:`, err),
-      );
-    }
-  }, options.scheduleIntervalMs ?? 15_000).unref();
+  const stopSchedule = startSchedule(schedule, (task) => {
+    invoke(task.handler, { source: 'local.scheduler', 'detail-type': 'Scheduled Event', detail: {} }).catch(
+      (err: unknown) => console.error(`[scheduler] ${task.handler} failed:`, err),
+    );
+  });
 
   // The admin command reaches the running product through this file (see local/admin/).
   await writeRuntimeFile(dataDir, {
@@ -251,7 +251,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async close() {
       await removeRuntimeFile(dataDir);
       clearInterval(sweep);
-      clearInterval(scheduled);
+      stopSchedule();
       for (const server of servers) {
         server.close();
         server.closeAllConnections();

@@ -64,6 +64,10 @@ export const errorStatus = {
   certificate_required: 401,
   certificate_invalid: 401,
   certificate_expired: 401,
+  // On its certification authority's revocation list (CLIENT_CERT_CRL_FILE).
+  certificate_revoked: 401,
+  // The revocation list of the certificate's CA is missing, unreadable or past its next update.
+  certificate_status_unavailable: 503,
   certificate_user_unknown: 403,
   // Two-factor sign-in (password plus an authenticator app or a security key); see functions/core/signin/two-factor.ts.
   two_factor_not_configured: 404,

@@ -12,7 +12,7 @@ import { ProductUnreachable } from './failures.ts';
 import { describeRevoked, describeSessions } from './report.ts';
 
 /** Session administration built around the given settings, from the same parts the handlers use. */
-async function sessionAdminFor(settings: Settings): Promise<SessionAdmin> {
+export async function sessionAdminFor(settings: Settings): Promise<SessionAdmin> {
   const deps = await buildDeps(settings);
   const db = createDocumentClient(settings.dynamoEndpoint);
   const { tableNames } = settings;

@@ -3,10 +3,12 @@ import type { Settings } from '../../functions/config.ts';
 import { DynamoDirectoryStore } from '../../functions/core/directory/store.ts';
 import { UserAdmin, type PlannedChange } from '../../functions/core/directory/user-admin.ts';
 import { DynamoWindowsIdentityStore } from '../../functions/core/directory/windows-identities.ts';
+import type { SessionAdmin } from '../../functions/core/sessions/session-admin.ts';
 import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { reachingTheProduct, type Product } from './connect.ts';
 import { ChangeRefused, UsageError } from './failures.ts';
 import { readPassword } from './password-input.ts';
+import { sessionAdminFor } from './sessions.ts';
 import type { UsersCommand } from './user-arguments.ts';
 import { ImportFileError, parseUsersFile } from './users-file.ts';
 
@@ -44,9 +46,14 @@ function summary(planned: readonly PlannedChange[], verb: 'would' | 'did'): stri
 function userAdminFor(settings: Settings): UserAdmin {
   const db = createDocumentClient(settings.dynamoEndpoint);
   const { tableNames } = settings;
+  let sessions: Promise<SessionAdmin> | undefined;
   return new UserAdmin({
     directory: new DynamoDirectoryStore(db, tableNames.users, tableNames.directorySearch),
     windowsIdentities: new DynamoWindowsIdentityStore(db, tableNames.windowsIdentities),
+    // A withdrawn right ends the sessions it refuses, and closes their connections, at once.
+    sessions: {
+      endRefused: async (sipUri) => (await (sessions ??= sessionAdminFor(settings))).endRefused(sipUri),
+    },
   });
 }
 

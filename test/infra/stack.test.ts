@@ -557,6 +557,10 @@ describe('least privilege', () => {
       'ws/actions',
       'http/sign-out',
       'scheduled/end-expired-sessions',
+      // A refusal by policy ends the session with its connections.
+      'http/authorizer',
+      'ws/authorizer',
+      'scheduled/recheck-policy',
     ];
     for (const module of allHandlerModules()) {
       const manage = statementsOf(module).filter((statement) =>

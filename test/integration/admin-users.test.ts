@@ -58,16 +58,18 @@ describe('npm run admin -- users (the built-in directory)', () => {
     }
   });
 
-  it('disables and enables a user: a disabled user is refused at sign-in and at the next request', async () => {
+  it('disables and enables a user: a disabled user is refused at sign-in, and their sessions end', async () => {
     const cookie = await signIn(rt.internal, demo.bob);
     const disabled = await admin(['users', 'disable', 'bob']);
     assert.equal(disabled.code, 0, disabled.stderr);
     assert.match(disabled.stdout, /enabled true → false/);
-    assert.equal((await fetch(`${rt.internal}/api/session`, { headers: { cookie } })).status, 403);
+    assert.match(disabled.stderr, /"event":"session.ended","reason":"policy","sipUri":"sip:bob@contoso.com"/);
+    assert.equal((await fetch(`${rt.internal}/api/session`, { headers: { cookie } })).status, 401);
     assert.equal(await signInStatus('bob', demo.bob.password), 403);
     const enabled = await admin(['users', 'enable', 'bob']);
     assert.equal(enabled.code, 0, enabled.stderr);
     assert.equal(await signInStatus('bob', demo.bob.password), 200);
+    assert.equal((await fetch(`${rt.internal}/api/session`, { headers: { cookie } })).status, 401);
   });
 
   it('changes policy flags and the password; NTLM needs the password along with it', async () => {

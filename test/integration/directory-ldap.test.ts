@@ -8,7 +8,7 @@ import { buildDirectory } from '../../functions/directory-deps.ts';
 import { makeCa } from '../support/certificates.ts';
 import { allTestPeople, testDomain, testPeople } from '../support/directory-people.ts';
 import { slapdAvailable, startSlapd, type Slapd } from '../support/slapd.ts';
-import { postJson, ticketCookieOf } from './support/client.ts';
+import { FrameClient, postJson, ticketCookieOf } from './support/client.ts';
 import { describeDirectoryProvider } from './support/directory-table.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
@@ -43,13 +43,26 @@ const grace = {
   locked: true,
 };
 
+/** Disabled in the directory while connected, to see the policy re-check close a silent WebSocket. */
+const hank = {
+  ...testPeople.alice,
+  username: 'hank',
+  password: 'hank-directory-pass',
+  sipUri: 'sip:hank@contoso.com',
+  displayName: 'Hank Hale',
+};
+
+/** How often the runtime re-checks connected users' policy in these tests (POLICY_RECHECK_SECONDS). */
+const recheckSeconds = 1;
+
 if (available === true) {
   before(async () => {
-    slapd = await startSlapd([...allTestPeople, frank, grace]);
+    slapd = await startSlapd([...allTestPeople, frank, grace, hank]);
     rt = await startTestRuntime({
       handlerSettings: {
         ...slapd.settings({ LDAP_POLICY_CACHE_SECONDS: String(cacheSeconds) }),
         REGULATION_MAX_FAILURES_PER_ADDRESS: '1000',
+        POLICY_RECHECK_SECONDS: String(recheckSeconds),
       },
     });
   });
@@ -80,6 +93,22 @@ if (available === true) {
       const response = await signIn(grace.username, grace.password);
       assert.equal(response.status, 401);
       assert.equal(((await response.json()) as { error: string }).error, 'invalid_credentials');
+    });
+
+    it('closes a silent WebSocket of a user disabled in the directory: session.ended (policy)', async () => {
+      const cookie = ticketCookieOf(await signIn(hank.username, hank.password));
+      const client = await FrameClient.connect(rt.internal, cookie);
+      try {
+        await slapd.replace(slapd.dnOf(hank.username), { 'msRTCSIP-UserEnabled': 'FALSE' });
+        // The cache time, then the next re-check: a few seconds; the bound only stops a hang.
+        const ended = await client.next((f) => f.type === 'session.ended', 20_000);
+        assert.equal(ended.reason, 'policy');
+        await client.closed;
+      } finally {
+        await client.close();
+      }
+      const session = await fetch(`${rt.internal}/api/session`, { headers: { cookie } });
+      assert.equal(session.status, 401);
     });
 
     it('answers 503 directory_unavailable while the directory is down, and signs nobody in', async () => {

@@ -51,12 +51,25 @@ interface Prepared {
   readonly change: UserChange;
   /** The NTLM state after the change: keep the NT hash of `password`, remove it, or leave it. */
   readonly ntlm: 'put' | 'remove' | 'keep';
+  /** The change withdraws a right (enabled, enhanced presence, remote access): sessions may have to end. */
+  readonly withdraws?: boolean;
+}
+
+/** What a change of the user's rights does to the sessions they hold (`SessionAdmin` implements it). */
+export interface UserSessions {
+  /** Ends the user's sessions the access policy now refuses, with their live connections. */
+  endRefused(sipUri: string): Promise<unknown>;
 }
 
 export interface UserAdminDeps {
   readonly directory: WritableDirectoryStore;
   readonly windowsIdentities: WindowsIdentityStore;
   readonly hash?: (password: string) => Promise<string>;
+  /**
+   * Ends what a withdrawn right refuses at once (a disabled user's sessions and connections), rather
+   * than at the user's next request or frame. Unset: they end then.
+   */
+  readonly sessions?: UserSessions;
 }
 
 /**
@@ -97,6 +110,7 @@ export class UserAdmin {
       } else if (p.ntlm === 'remove') {
         await this.deps.windowsIdentities.removeNtlm(domain, p.account.username);
       }
+      if (p.withdraws) await this.deps.sessions?.endRefused(p.account.sipUri);
     }
     return prepared.map((p) => p.planned);
   }
@@ -201,11 +215,13 @@ export class UserAdmin {
         ntlm: 'keep',
       };
     }
+    const rights = ['enabled', 'enhancedPresence', 'remoteAccess'] as const;
     return {
       planned: { kind: 'update', username: account.username, sipUri: targetUri, changes: described },
       account,
       change,
       ntlm,
+      withdraws: rights.some((right) => existing[right] && !account[right]),
     };
   }
 }

@@ -28,3 +28,14 @@ export function assertAccess(user: DirectoryUser, options: AccessOptions): void 
     );
   }
 }
+
+/** The access policy as a yes or no, for a session already open (its ticket's site). */
+export function isAllowed(user: DirectoryUser, site: Site): boolean {
+  try {
+    assertAccess(user, { site, legacyUrl: undefined });
+    return true;
+  } catch (err) {
+    if (err instanceof AppError) return false;
+    throw err;
+  }
+}

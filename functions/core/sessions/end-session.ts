@@ -16,7 +16,9 @@ export interface SessionEndDeps {
  * Ends one session for good: deletes its ticket record, so its cookie is refused from then on and
  * nothing revives it (re-enabling the user included); records `session.ended` once, by whichever
  * call deleted it; and tells each live connection of the ticket `session.ended` before closing it.
- * Answers the ended ticket, or undefined when it had already ended.
+ * Answers the ended ticket, or undefined when it had already ended. A connection that cannot be
+ * told (the `@connections` API failing) is logged and left to be refused at its next frame: the
+ * session has ended either way, and the caller's own answer (a refusal) stands.
  */
 export async function endSession(
   deps: SessionEndDeps,
@@ -25,7 +27,17 @@ export async function endSession(
 ): Promise<TicketRecord | undefined> {
   const record = await deps.tickets.revoke(ticketId);
   if (!record) return undefined;
-  deps.audit.record({ event: 'session.ended', reason, sipUri: record.sipUri, session: sessionOf(ticketId) });
-  await deps.realtime.endTicketConnections(record, reason);
+  const session = sessionOf(ticketId);
+  deps.audit.record({ event: 'session.ended', reason, sipUri: record.sipUri, session });
+  await deps.realtime.endTicketConnections(record, reason).catch((err: unknown) => {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        message: 'could not close the connections of an ended session',
+        session,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      }),
+    );
+  });
   return record;
 }

@@ -3,10 +3,12 @@ import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
 import { AppError } from '../errors.ts';
 import type { SessionMethod, Site } from '../model.ts';
 import type { ConnectionStore } from '../realtime/connections.ts';
+import { isAllowed } from '../policy/access.ts';
 import type { Realtime } from '../realtime/realtime.ts';
 import type { TicketRecord, TicketStore } from '../tickets/store.ts';
 import type { Tickets } from '../tickets/tickets.ts';
 import type { UserTicketIndex } from '../tickets/user-tickets.ts';
+import { endSession } from './end-session.ts';
 
 export interface SessionAdminDeps {
   readonly directory: DirectoryStore;
@@ -99,6 +101,24 @@ export class SessionAdmin {
     throw new AppError('not_found', `No session ${session}.`);
   }
 
+  /**
+   * Ends the user's sessions the access policy now refuses, each judged on its own site (a user
+   * whose remote access was withdrawn keeps an internal session): what follows an administrator
+   * disabling the user or withdrawing a right. Each ends as `endSession` ends it, with
+   * `session.ended` (`policy`) to its live connections; answers those ended.
+   */
+  async endRefused(sipUri: string): Promise<Revoked> {
+    const user = await this.deps.directory.findBySipUri(sipUri);
+    const owner = user?.sipUri ?? normalizeSipUri(sipUri);
+    const records = await this.recordsOf(await this.deps.userTickets.ticketIdsOf(owner));
+    const refused = records.filter((record) => !user || !isAllowed(user, record.site));
+    const ended = await Promise.all(refused.map((r) => endSession(this.deps, r.ticketId, 'policy')));
+    return {
+      sipUri: owner,
+      sessions: ended.filter((r): r is TicketRecord => r !== undefined).map((r) => sessionOf(r.ticketId)),
+    };
+  }
+
   /** The user as the tickets name them, and their ticket ids; the user may have left the directory. */
   private async ownerOf(sipUri: string): Promise<{ sipUri: string; ticketIds: string[] }> {
     const user = await this.deps.directory.findBySipUri(sipUri);
@@ -115,11 +135,7 @@ export class SessionAdmin {
 
   /** Ends one ticket; answers its session name, or undefined when it was already gone. */
   private async revoke(ticketId: string): Promise<string | undefined> {
-    const record = await this.deps.tickets.revoke(ticketId);
-    if (!record) return undefined;
-    await this.deps.realtime.endTicketConnections(record, 'revoked');
-    const session = sessionOf(record.ticketId);
-    this.deps.audit.record({ event: 'session.ended', reason: 'revoked', sipUri: record.sipUri, session });
-    return session;
+    const record = await endSession(this.deps, ticketId, 'revoked');
+    return record && sessionOf(record.ticketId);
   }
 }

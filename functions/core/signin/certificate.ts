@@ -1,10 +1,12 @@
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../clock.ts';
 import type { DirectoryStore } from '../directory/store.ts';
 import { AppError } from '../errors.ts';
 import type { DirectoryUser, Site } from '../model.ts';
 import type { IssuedTicket, Tickets } from '../tickets/tickets.ts';
+import { buildChain, certificatesOfPem } from './certificate-chain.ts';
+import { assertNotRevoked, type RevocationSource } from './certificate-revocation.ts';
 import { userNamed, type ClaimMapping } from './claim-user.ts';
 import { grantTicket, recordRefusal } from './grant.ts';
 
@@ -16,8 +18,16 @@ export interface CertificateRules extends Omit<ClaimMapping, 'userClaim'> {
 
 export interface CertificateSignInDeps {
   readonly rules: CertificateRules;
-  /** The issuing CAs; when set, the chain is checked here too (API Gateway's truststore checked it first). */
+  /**
+   * The trusted CAs (the CA file: a root is enough); when set, the chain is built and checked here
+   * too (API Gateway's truststore, or the local TLS listener, checked it first).
+   */
   readonly issuers: readonly X509Certificate[];
+  /**
+   * The CAs' revocation lists (`CLIENT_CERT_CRL_FILE`); the leaf's issuer must have a current one.
+   * @default - none: revocation is not checked
+   */
+  readonly revocation?: RevocationSource;
   readonly directory: DirectoryStore;
   readonly tickets: Tickets;
   readonly audit: AuditLog;
@@ -60,13 +70,18 @@ export function holderOf(certificate: X509Certificate, field: 'email' | 'cn'): s
   return sanEmail ?? subject('emailAddress');
 }
 
-function checkCertificate(deps: CertificateSignInDeps, pem: string): X509Certificate {
-  let certificate: X509Certificate;
+/** At most this many certificates are taken from what the client presented (its own and its CAs'). */
+const maxPresented = 8;
+
+async function checkCertificate(deps: CertificateSignInDeps, pem: string): Promise<X509Certificate> {
+  let presented: X509Certificate[];
   try {
-    certificate = new X509Certificate(pem);
+    presented = certificatesOfPem(pem).slice(0, maxPresented);
   } catch {
     throw new AppError('certificate_invalid', 'The certificate could not be read.');
   }
+  const [certificate, ...offered] = presented;
+  if (!certificate) throw new AppError('certificate_invalid', 'The certificate could not be read.');
   const now = deps.clock.now();
   if (now < Date.parse(certificate.validFrom) || now > Date.parse(certificate.validTo)) {
     throw new AppError(
@@ -80,23 +95,26 @@ function checkCertificate(deps: CertificateSignInDeps, pem: string): X509Certifi
       'The certificate is not meant for signing in (no client authentication use).',
     );
   }
-  if (
-    deps.issuers.length > 0 &&
-    !deps.issuers.some((ca) => certificate.checkIssued(ca) && certificate.verify(ca.publicKey))
-  ) {
+  if (deps.issuers.length === 0) return certificate;
+  // The CAs between the certificate and a trusted one come from what the client sent, so a CA file
+  // holding only the root is enough.
+  const chain = buildChain(certificate, offered, deps.issuers, now);
+  if (!chain) {
     throw new AppError(
       'certificate_invalid',
       'The certificate was not issued by a certification authority this service trusts.',
     );
   }
+  if (deps.revocation) assertNotRevoked(chain, await deps.revocation.lists(), now);
   return certificate;
 }
 
 /**
  * Smart card / client certificate sign-in: the certificate the TLS layer accepted (API Gateway
  * mutual TLS, or the local listener) is checked again here (validity now, client-authentication use,
- * issued by a trusted CA); its e-mail address or common name names the directory user; then the same
- * authorization policy and ticket as every sign-in.
+ * a chain to a trusted CA, not revoked); its e-mail address or common name names the directory user;
+ * then the same authorization policy and ticket as every sign-in. `certificatePem` is the
+ * certificate, optionally followed by the CA certificates the client sent with it.
  */
 export async function signInWithCertificate(
   deps: CertificateSignInDeps,
@@ -117,7 +135,7 @@ export async function signInWithCertificate(
         'Insert your smart card (or choose your certificate) when the browser asks, then try again.',
       );
     }
-    const certificate = checkCertificate(deps, certificatePem);
+    const certificate = await checkCertificate(deps, certificatePem);
     const holder = holderOf(certificate, deps.rules.userField);
     account = `certificate:${holder ?? certificate.serialNumber}`;
     const user = holder && (await userNamed(deps.directory, deps.rules, holder));

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../functions/config.ts';
+import { localSchedule } from '../../local/schedule.ts';
+
+const tasks = [
+  { handler: 'scheduled/a', everyMinutes: 1 },
+  { handler: 'scheduled/b', everyMinutes: 1, localEverySetting: 'B_SECONDS' },
+];
+
+describe('the local runtime’s schedule', () => {
+  it('runs a task with its own setting at that interval, the others at the runtime’s', () => {
+    assert.deepEqual(
+      localSchedule(tasks, 15_000, { B_SECONDS: '2' }).map((s) => s.everyMs),
+      [15_000, 2_000],
+    );
+    assert.deepEqual(
+      localSchedule(tasks, 15_000, {}).map((s) => s.everyMs),
+      [15_000, 15_000],
+    );
+  });
+
+  it('refuses a value that is no whole number of seconds from 1 to 3600, naming the setting', () => {
+    for (const value of ['0', '-1', '1.5', 'abc', '3601']) {
+      assert.throws(
+        () => localSchedule(tasks, 15_000, { B_SECONDS: value }),
+        (err: unknown) => err instanceof ConfigError && err.message.includes('B_SECONDS'),
+        value,
+      );
+    }
+  });
+});
