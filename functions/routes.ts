@@ -27,6 +27,11 @@ export interface HttpRoute {
     /** For a method that needs configuring: whether the site offers it, from the handler settings. */
     readonly offered?: (site: Site, env: Readonly<Record<string, string | undefined>>) => boolean;
   };
+  /**
+   * The handler reads a request body (a form or a JSON object), up to `bodyLimits.readsBody`; every
+   * other route takes at most `bodyLimits.none`, refused before it is read (see `bodyLimitOf`).
+   */
+  readonly readsBody?: true;
 }
 
 export interface WebSocketRoute {
@@ -52,7 +57,14 @@ export const httpRoutes: readonly HttpRoute[] = [
     sites: bothSites,
     signIn: { method: 'forms', label: 'Sign in with your domain, user name and password' },
   },
-  { method: 'POST', path: '/auth/forms', handler: 'http/forms-sign-in', auth: 'none', sites: bothSites },
+  {
+    method: 'POST',
+    path: '/auth/forms',
+    handler: 'http/forms-sign-in',
+    auth: 'none',
+    sites: bothSites,
+    readsBody: true,
+  },
   // Integrated Windows sign-in (Negotiate: Kerberos, NTLM) is for the organisation's networks only.
   {
     method: 'GET',
@@ -130,6 +142,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/two-factor-password',
     auth: 'none',
     sites: bothSites,
+    readsBody: true,
   },
   {
     method: 'GET',
@@ -144,6 +157,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/two-factor-totp',
     auth: 'none',
     sites: bothSites,
+    readsBody: true,
   },
   {
     method: 'GET',
@@ -158,6 +172,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/two-factor-enrol',
     auth: 'ticket',
     sites: bothSites,
+    readsBody: true,
   },
   {
     method: 'POST',
@@ -165,6 +180,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/two-factor-enrol',
     auth: 'ticket',
     sites: bothSites,
+    readsBody: true,
   },
   {
     method: 'POST',
@@ -172,6 +188,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/two-factor-security-key',
     auth: 'none',
     sites: bothSites,
+    readsBody: true,
   },
   {
     method: 'POST',
@@ -179,6 +196,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/two-factor-security-key',
     auth: 'none',
     sites: bothSites,
+    readsBody: true,
   },
   {
     method: 'POST',
@@ -186,6 +204,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/two-factor-enrol-security-key',
     auth: 'ticket',
     sites: bothSites,
+    readsBody: true,
   },
   {
     method: 'POST',
@@ -193,6 +212,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/two-factor-enrol-security-key',
     auth: 'ticket',
     sites: bothSites,
+    readsBody: true,
   },
   { method: 'POST', path: '/auth/signout', handler: 'http/sign-out', auth: 'none', sites: bothSites },
   { method: 'GET', path: '/api/session', handler: 'http/session', auth: 'ticket', sites: bothSites },
@@ -213,6 +233,21 @@ export const httpRoutes: readonly HttpRoute[] = [
     sites: bothSites,
   },
 ];
+
+/** The largest request bodies routes take (bytes): where the handler reads one, and elsewhere. */
+export const bodyLimits = { readsBody: 16 * 1024, none: 1024 } as const;
+
+/** The largest request body a route takes; no route (`$default`) reads one. */
+export const bodyLimitOf = (route: Pick<HttpRoute, 'readsBody'> | undefined): number =>
+  route?.readsBody ? bodyLimits.readsBody : bodyLimits.none;
+
+/** The route of an API Gateway route key (`POST /auth/forms`); none for `$default`. */
+export const httpRouteOfKey = (routeKey: string): HttpRoute | undefined =>
+  httpRoutes.find((r) => `${r.method} ${r.path}` === routeKey);
+
+/** The methods a site's routes take at `path`; none when no route has that path. */
+export const methodsAt = (site: Site, path: string): HttpRoute['method'][] =>
+  httpRoutes.filter((r) => r.path === path && r.sites.includes(site)).map((r) => r.method);
 
 /** Requests that match no route (API Gateway's `$default` route). */
 export const httpFallback: HandlerModule = 'http/not-found';
@@ -246,6 +281,8 @@ export const scheduledTasks: readonly ScheduledTask[] = [
   { handler: 'scheduled/end-expired-sessions', everyMinutes: 1 },
   // Directory changes made under the policy cache (LDAP / AD) reach connections that send nothing.
   { handler: 'scheduled/recheck-policy', everyMinutes: 1, localEverySetting: 'POLICY_RECHECK_SECONDS' },
+  // Connections whose `$disconnect` never came would show their users online for up to 2 hours.
+  { handler: 'scheduled/sweep-gone-connections', everyMinutes: 1 },
 ];
 
 /** Every handler module the product deploys, each once. */

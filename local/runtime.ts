@@ -20,7 +20,7 @@ import type { Site } from '../functions/core/model.ts';
 import { DynamoContactStore } from '../functions/core/realtime/contacts-store.ts';
 import { createDocumentClient } from '../functions/core/storage/dynamo.ts';
 import { tables, type TableKey } from '../functions/core/storage/tables.ts';
-import { scheduledTasks, webSocketPath } from '../functions/routes.ts';
+import { scheduledTasks } from '../functions/routes.ts';
 import { invoke } from './gateway/lambda.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { demoSeedPath, prepareDirectory, type DirectoryInUse } from './directory-in-use.ts';
@@ -204,14 +204,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           res.end('{"message":"Internal Server Error"}');
         });
     });
-    server.on('upgrade', (req, socket, head) => {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (path !== webSocketPath) {
-        socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-        return;
-      }
-      void webSockets.upgrade(site, req, socket, head);
-    });
+    server.on('upgrade', (req, socket, head) => void webSockets.upgrade(site, req, socket, head));
     servers.push(server);
     return server;
   };

@@ -15,6 +15,10 @@ export const errorStatus = {
   sip_uri_mismatch: 403,
   enhanced_presence_required: 403,
   payload_too_large: 413,
+  // Refusals of the local gateway itself, before any handler runs (on AWS, API Gateway's own).
+  request_timeout: 408,
+  headers_too_large: 431,
+  method_not_implemented: 501,
   // The organisation's directory (LDAP / Active Directory) did not answer in time; see functions/core/directory/ldap/.
   directory_unavailable: 503,
   unsupported_media_type: 415,

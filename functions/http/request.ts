@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AppError } from '../core/errors.ts';
 import type { Site } from '../core/model.ts';
+import { bodyLimits } from '../routes.ts';
 import { isBehindVerifiedOrigin } from './origin-verify.ts';
 import { isPublicOrigin } from './site-origin.ts';
 
@@ -62,7 +63,12 @@ export const passwordCredentialsOf = (fields: Record<string, unknown>) => ({
 export const refilledField = (fields: Record<string, unknown>, name: string): string =>
   typeof fields[name] === 'string' ? (fields[name] as string).slice(0, 256) : '';
 
-export const bodyLimitBytes = 16 * 1024;
+/** The largest body a route that reads one takes (a form or a JSON object). */
+export const bodyLimitBytes = bodyLimits.readsBody;
+
+/** The refusal of a request body over `limit` bytes, wherever it is noticed (handler or gateway). */
+export const payloadTooLarge = (limit: number): AppError =>
+  new AppError('payload_too_large', `request bodies are limited to ${limit} bytes here`);
 
 export type BodyKind = 'json' | 'form';
 
@@ -73,9 +79,7 @@ export function readFields(event: APIGatewayProxyEventV2): {
 } {
   const raw = event.body ?? '';
   const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(body) > bodyLimitBytes) {
-    throw new AppError('payload_too_large', `request bodies are limited to ${bodyLimitBytes} bytes`);
-  }
+  if (Buffer.byteLength(body) > bodyLimitBytes) throw payloadTooLarge(bodyLimitBytes);
   const type = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
     return { kind: 'form', fields: Object.fromEntries(new URLSearchParams(body)) };

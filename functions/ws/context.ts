@@ -1,8 +1,15 @@
 import type { Principal } from '../core/model.ts';
 import type { ConnectionAddress } from '../core/realtime/notifier.ts';
 
-/** The `$connect` authorizer's context (the principal); API Gateway repeats it on every event. */
-export type WebSocketAuthorizerContext = Principal;
+/**
+ * The `$connect` authorizer's context (the principal) as API Gateway repeats it on every later event
+ * of the connection: every value a string (`expiresAt` too), with `principalId` and
+ * `integrationLatency` added.
+ */
+export type WebSocketAuthorizerContext = { readonly [K in keyof Principal]?: string } & {
+  readonly principalId?: string;
+  readonly integrationLatency?: number;
+};
 
 export interface WebSocketEvent {
   readonly body?: string | null;
@@ -13,7 +20,7 @@ export interface WebSocketEvent {
     readonly connectionId: string;
     readonly domainName: string;
     readonly stage: string;
-    readonly authorizer?: Partial<WebSocketAuthorizerContext> | null;
+    readonly authorizer?: WebSocketAuthorizerContext | null;
   };
 }
 
@@ -25,16 +32,24 @@ export interface WebSocketResult {
 /** The principal `$connect` established; every later event of the connection carries it. */
 export function principalOfConnection(event: WebSocketEvent): Principal {
   const context = event.requestContext.authorizer;
-  if (!context?.sipUri || !context.ticketId || !context.site || !context.authMethod) {
+  const expiresAt = Number(context?.expiresAt);
+  const site = context?.site;
+  if (
+    !context?.sipUri ||
+    !context.ticketId ||
+    !context.authMethod ||
+    (site !== 'internal' && site !== 'external') ||
+    !Number.isFinite(expiresAt)
+  ) {
     throw new Error('the connection carries no authorizer context');
   }
   return {
     sipUri: context.sipUri,
     displayName: context.displayName ?? '',
     ticketId: context.ticketId,
-    authMethod: context.authMethod,
-    site: context.site,
-    expiresAt: Number(context.expiresAt),
+    authMethod: context.authMethod as Principal['authMethod'],
+    site,
+    expiresAt,
   };
 }
 

@@ -2,48 +2,79 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Site } from '../../functions/core/model.ts';
-import { authorizers, httpFallback, httpRoutes, type HandlerModule } from '../../functions/routes.ts';
+import { payloadTooLarge } from '../../functions/http/request.ts';
+import type { HttpResult } from '../../functions/http/respond.ts';
+import {
+  authorizers,
+  bodyLimitOf,
+  httpFallback,
+  httpRoutes,
+  type HandlerModule,
+} from '../../functions/routes.ts';
 import { verifiedClientCertificate } from './client-certificate.ts';
+import { commonLogTime, joinedQueryParameters } from './event-formats.ts';
+import { apiGatewayAnswer, gatewayRefusal, sendAndClose } from './gateway-answers.ts';
 import { invoke } from './lambda.ts';
 import { clientAddress, forwardedHeaders, type ProxyTrust } from './proxy-trust.ts';
-
-/** API Gateway's HTTP API payload limit. */
-export const httpPayloadLimitBytes = 10 * 1024 * 1024;
 
 interface MatchedRoute {
   readonly routeKey: string;
   readonly handler: HandlerModule;
   readonly auth: 'none' | 'ticket';
+  /** The largest body the route takes; refused before it is read. */
+  readonly bodyLimit: number;
 }
 
 function match(site: Site, method: string, path: string): MatchedRoute {
   const route = httpRoutes.find((r) => r.method === method && r.path === path && r.sites.includes(site));
   return route
-    ? { routeKey: `${route.method} ${route.path}`, handler: route.handler, auth: route.auth }
-    : { routeKey: '$default', handler: httpFallback, auth: 'none' };
+    ? {
+        routeKey: `${route.method} ${route.path}`,
+        handler: route.handler,
+        auth: route.auth,
+        bodyLimit: bodyLimitOf(route),
+      }
+    : { routeKey: '$default', handler: httpFallback, auth: 'none', bodyLimit: bodyLimitOf(undefined) };
 }
 
 const textTypes = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript))/i;
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
+/**
+ * The request body, read only as far as `limit`: over it, reading stops (the gateway answers 413
+ * and closes the connection, so the rest is never buffered). `aborted`: the client went away.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large' | 'aborted'> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > httpPayloadLimitBytes) return 'too_large';
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) return 'too_large';
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return 'aborted';
   }
   return Buffer.concat(chunks);
 }
 
-/** Headers as API Gateway hands them over: lower-case names, repeated values joined with commas. */
+/**
+ * Headers as an HTTP API hands them over in payload 2.0: lower-case names, a header sent more than
+ * once with its values joined by commas, and `Cookie` moved to the event's `cookies`.
+ */
 function flattenHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name === 'cookie') continue;
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values === undefined || name === 'cookie') continue;
+    headers[name] = values.join(',');
   }
   return headers;
+}
+
+/** The declared body size, when the client declared one. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const value = req.headers['content-length'];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 export interface HttpApiOptions {
@@ -61,16 +92,16 @@ export function createHttpApi(options: HttpApiOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
-    const body = await readBody(req);
-    if (body === 'too_large') {
-      send(res, {
-        statusCode: 413,
-        body: JSON.stringify({ error: 'payload_too_large', message: 'Request Entity Too Large' }),
-      });
-      req.resume();
-      return;
-    }
     const route = match(site, method, url.pathname);
+    const refuseBody = async () => {
+      const { code, message } = payloadTooLarge(route.bodyLimit);
+      sendAndClose(res, await gatewayRefusal(code, message));
+    };
+    if ((declaredLength(req) ?? 0) > route.bodyLimit) return refuseBody();
+    if (/^100-continue$/i.test(req.headers.expect ?? '')) res.writeContinue();
+    const body = await readBody(req, route.bodyLimit);
+    if (body === 'aborted') return;
+    if (body === 'too_large') return refuseBody();
     const client = clientAddress(req, options.proxyTrust);
     const headers = forwardedHeaders(req, flattenHeaders(req), options.proxyTrust);
     const clientCert = verifiedClientCertificate(req);
@@ -79,6 +110,7 @@ export function createHttpApi(options: HttpApiOptions) {
     const now = new Date();
     const contentType = headers['content-type'] ?? '';
     const isText = body.length === 0 || textTypes.test(contentType);
+    const queryStringParameters = joinedQueryParameters(url.searchParams);
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
       routeKey: route.routeKey,
@@ -86,7 +118,7 @@ export function createHttpApi(options: HttpApiOptions) {
       rawQueryString: url.search.slice(1),
       ...(cookies ? { cookies } : {}),
       headers,
-      ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+      ...(queryStringParameters ? { queryStringParameters } : {}),
       requestContext: {
         accountId: '000000000000',
         apiId: `local-${site}`,
@@ -103,7 +135,7 @@ export function createHttpApi(options: HttpApiOptions) {
         requestId: randomUUID(),
         routeKey: route.routeKey,
         stage: '$default',
-        time: now.toISOString(),
+        time: commonLogTime(now),
         timeEpoch: now.getTime(),
       },
       stageVariables: { site },
@@ -129,7 +161,7 @@ export function createHttpApi(options: HttpApiOptions) {
           stageVariables: event.stageVariables,
         })) as { isAuthorized?: boolean; context?: Record<string, unknown> };
         if (decision?.isAuthorized !== true) {
-          send(res, { statusCode: 403, body: JSON.stringify({ message: 'Forbidden' }) });
+          send(res, await apiGatewayAnswer(403, 'Forbidden'));
           return;
         }
         (event.requestContext as unknown as Record<string, unknown>).authorizer = {
@@ -140,12 +172,12 @@ export function createHttpApi(options: HttpApiOptions) {
       send(res, result);
     } catch (err) {
       console.error(`[gateway] ${route.handler} failed:`, err);
-      send(res, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });
+      send(res, await apiGatewayAnswer(500, 'Internal Server Error'));
     }
   };
 }
 
-function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | HttpResult): void {
   const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
   if (result.cookies?.length) headers['set-cookie'] = result.cookies;
   if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type') && result.body) {

@@ -4,7 +4,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { countRequest } from '../../functions/core/metering/request-counts.ts';
 import type { Site } from '../../functions/core/model.ts';
-import { authorizers, webSocketRoutes, type HandlerModule } from '../../functions/routes.ts';
+import { authorizers, webSocketPath, webSocketRoutes, type HandlerModule } from '../../functions/routes.ts';
+import { commonLogTime, multiValueQueryParameters } from './event-formats.ts';
+import { answerOnSocket, apiGatewayAnswer, gatewayRefusal } from './gateway-answers.ts';
 import { invoke } from './lambda.ts';
 import { clientAddress, forwardedHeaders, type ProxyTrust } from './proxy-trust.ts';
 
@@ -27,8 +29,8 @@ interface LiveConnection {
   readonly sourceIp: string;
   readonly userAgent: string;
   readonly domainName: string;
-  readonly headers: Record<string, string>;
-  readonly authorizer: Record<string, unknown>;
+  /** The authorizer's principal and context as later events carry them (values as strings). */
+  readonly authorizer: Record<string, string | number>;
   readonly timers: NodeJS.Timeout[];
   disconnectReason?: string;
 }
@@ -41,6 +43,68 @@ function connectionId(): string {
   return randomBytes(10).toString('base64');
 }
 
+/** A header's value whatever the casing of its name (WebSocket events keep the client's casing). */
+const headerValue = (headers: Readonly<Record<string, string>>, wanted: string): string | undefined =>
+  Object.entries(headers).find(([name]) => name.toLowerCase() === wanted)?.[1];
+
+/** How API Gateway writes the headers it sets on `$connect` events. */
+const forwardedCasing: Record<string, string> = {
+  'x-forwarded-for': 'X-Forwarded-For',
+  'x-forwarded-proto': 'X-Forwarded-Proto',
+  'x-forwarded-port': 'X-Forwarded-Port',
+  'x-forwarded-host': 'X-Forwarded-Host',
+};
+
+/**
+ * The upgrade request's headers as a WebSocket API's `$connect` events carry them (payload 1.0):
+ * names as the client wrote them, `headers` with the last value of a header sent more than once and
+ * `multiValueHeaders` with all of them; the client's `X-Forwarded-*` replaced by what the gateway saw.
+ */
+function connectHeaders(
+  req: IncomingMessage,
+  trust: ProxyTrust,
+): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
+  const byName = new Map<string, { name: string; values: string[] }>();
+  const add = (name: string, value: string) => {
+    const key = name.toLowerCase();
+    const entry = byName.get(key) ?? { name, values: [] };
+    entry.values.push(value);
+    byName.set(key, entry);
+  };
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    if (!/^x-forwarded-/i.test(name)) add(name, req.rawHeaders[i + 1] as string);
+  }
+  for (const [name, value] of Object.entries(forwardedHeaders(req, {}, trust))) {
+    add(forwardedCasing[name] ?? name, value);
+  }
+  const entries = [...byName.values()];
+  return {
+    headers: Object.fromEntries(entries.map((e) => [e.name, e.values.at(-1) ?? ''])),
+    multiValueHeaders: Object.fromEntries(entries.map((e) => [e.name, e.values])),
+  };
+}
+
+/**
+ * The authorizer's answer as later events carry it: its principal and its context, every context
+ * value a string (`1` → `"1"`, `true` → `"true"`), as API Gateway documents for WebSocket APIs.
+ */
+function authorizerContext(
+  decision: { principalId?: string; context?: Record<string, unknown> },
+  integrationLatency: number,
+): Record<string, string | number> {
+  const context: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(decision.context ?? {})) {
+    if (value !== undefined && value !== null) context[key] = String(value);
+  }
+  return { ...context, principalId: decision.principalId ?? '', integrationLatency };
+}
+
+/** The only headers API Gateway puts on a `$disconnect` event: the API's host and three empty ones. */
+function disconnectHeaders(domainName: string): Record<string, string> {
+  return { Host: domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' };
+}
+
 function requestContext(
   conn: Pick<LiveConnection, 'id' | 'connectedAt' | 'sourceIp' | 'userAgent' | 'domainName' | 'site'>,
   routeKey: string,
@@ -51,7 +115,7 @@ function requestContext(
     routeKey,
     eventType,
     extendedRequestId: randomUUID(),
-    requestTime: new Date(now).toUTCString(),
+    requestTime: commonLogTime(new Date(now)),
     messageDirection: 'IN',
     stage,
     connectedAt: conn.connectedAt,
@@ -64,11 +128,9 @@ function requestContext(
   };
 }
 
-function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ message });
-  socket.end(
-    `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+/** API Gateway's refusal of an upgrade, with the security headers the handlers' answers carry. */
+async function rejectUpgrade(socket: Duplex, status: number, message: string): Promise<void> {
+  answerOnSocket(socket, await apiGatewayAnswer(status, message));
 }
 
 /** Route selection on `$request.body.action`, falling back to `$default` as API Gateway does. */
@@ -116,67 +178,69 @@ export class WebSocketGateway {
     });
   }
 
-  /** Handles an upgrade request on `path` of one site's server. */
+  /** Handles an upgrade request to one site's server: the WebSocket API at its path, nothing elsewhere. */
   async upgrade(site: Site, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
-    const client = clientAddress(req, this.proxyTrust);
-    const sent: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) sent[name] = Array.isArray(value) ? value.join(',') : value;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== webSocketPath) {
+      answerOnSocket(socket, await gatewayRefusal('not_found', 'There is nothing at this address.'));
+      return;
     }
-    const headers = forwardedHeaders(req, sent, this.proxyTrust);
+    const client = clientAddress(req, this.proxyTrust);
+    const { headers, multiValueHeaders } = connectHeaders(req, this.proxyTrust);
     const draft = {
       id: connectionId(),
       site,
       connectedAt: Date.now(),
       sourceIp: client.sourceIp,
-      userAgent: headers['user-agent'] ?? '',
-      domainName: headers.host ?? 'localhost',
+      userAgent: headerValue(headers, 'user-agent') ?? '',
+      domainName: headerValue(headers, 'host') ?? 'localhost',
     };
-    const multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
+    const query = multiValueQueryParameters(url.searchParams);
     const stageVariables = { site };
     try {
       // The identity source is the Cookie header: without it API Gateway refuses before the authorizer runs.
-      if (!headers.cookie) return rejectUpgrade(socket, 401, 'Unauthorized');
+      if (!headerValue(headers, 'cookie')) return await rejectUpgrade(socket, 401, 'Unauthorized');
       let decision: {
         principalId?: string;
         policyDocument?: { Statement?: { Effect?: string }[] };
         context?: Record<string, unknown>;
       };
+      const authorizing = Date.now();
       try {
         decision = (await invoke(authorizers.webSocket, {
           type: 'REQUEST',
           methodArn: `arn:aws:execute-api:local:000000000000:local-ws-${site}/${stage}/$connect`,
           headers,
           multiValueHeaders,
-          queryStringParameters: {},
-          multiValueQueryStringParameters: {},
+          ...query,
           stageVariables,
           requestContext: requestContext(draft, '$connect', 'CONNECT'),
+          isBase64Encoded: false,
+          body: null,
         })) as typeof decision;
       } catch (err) {
         if (err instanceof Error && err.message === 'Unauthorized')
-          return rejectUpgrade(socket, 401, 'Unauthorized');
+          return await rejectUpgrade(socket, 401, 'Unauthorized');
         throw err;
       }
       const allowed = decision?.policyDocument?.Statement?.every((s) => s.Effect === 'Allow') ?? false;
-      if (!allowed) return rejectUpgrade(socket, 403, 'Forbidden');
-      const authorizer = { principalId: decision.principalId, ...decision.context };
+      if (!allowed) return await rejectUpgrade(socket, 403, 'Forbidden');
+      const authorizer = authorizerContext(decision, Date.now() - authorizing);
       const connected = (await invoke(routeHandlers.get('$connect') as HandlerModule, {
         headers,
         multiValueHeaders,
+        ...query,
         requestContext: { ...requestContext(draft, '$connect', 'CONNECT'), authorizer },
         isBase64Encoded: false,
         stageVariables,
       })) as { statusCode?: number } | undefined;
       const status = connected?.statusCode ?? 200;
-      if (status < 200 || status > 299) return rejectUpgrade(socket, status, 'Forbidden');
-      this.wss.handleUpgrade(req, socket, head, (ws) =>
-        this.accept({ ...draft, socket: ws, headers, authorizer }),
-      );
+      if (status < 200 || status > 299) return await rejectUpgrade(socket, status, 'Forbidden');
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept({ ...draft, socket: ws, authorizer }));
     } catch (err) {
       console.error('[gateway] $connect failed:', err);
-      rejectUpgrade(socket, 500, 'Internal Server Error');
+      await rejectUpgrade(socket, 500, 'Internal Server Error');
     }
   }
 
@@ -195,6 +259,11 @@ export class WebSocketGateway {
     );
     socket.on('message', (data, isBinary) => {
       const payload = data as Buffer;
+      // API Gateway takes text frames only: a binary one closes the connection with 1003.
+      if (isBinary) {
+        socket.close(1003, 'Unsupported data');
+        return;
+      }
       // API Gateway refuses frames over 32 KB (and `ws` enforces the 128 KB message limit). Browsers
       // send each message as a single frame, so a message over 32 KB stands for such a frame here.
       if (payload.length > webSocketLimits.frameBytes) {
@@ -203,16 +272,17 @@ export class WebSocketGateway {
       }
       conn.lastActiveAt = Date.now();
       resetIdle();
-      const body = isBinary ? payload.toString('base64') : payload.toString('utf8');
-      const routeKey = isBinary ? '$default' : selectRoute(body);
-      this.dispatch(conn, routeKey, body, isBinary);
+      const body = payload.toString('utf8');
+      this.dispatch(conn, selectRoute(body), body);
     });
     socket.on('error', () => undefined);
     socket.on('close', (code, reason) => {
       for (const timer of conn.timers) clearTimeout(timer);
       this.connections.delete(conn.id);
+      const headers = disconnectHeaders(conn.domainName);
       void this.invokeSafely(routeHandlers.get('$disconnect') as HandlerModule, {
-        headers: conn.headers,
+        headers,
+        multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, v]) => [name, [v]])),
         requestContext: {
           ...requestContext(conn, '$disconnect', 'DISCONNECT'),
           authorizer: conn.authorizer,
@@ -225,7 +295,7 @@ export class WebSocketGateway {
     });
   }
 
-  private dispatch(conn: LiveConnection, routeKey: string, body: string, isBase64Encoded: boolean): void {
+  private dispatch(conn: LiveConnection, routeKey: string, body: string): void {
     const handler = routeHandlers.get(routeKey);
     if (!handler) return;
     void this.invokeSafely(handler, {
@@ -235,7 +305,7 @@ export class WebSocketGateway {
         authorizer: conn.authorizer,
       },
       body,
-      isBase64Encoded,
+      isBase64Encoded: false,
       stageVariables: { site: conn.site },
     }).then(({ failed, result }) => {
       if (conn.socket.readyState !== WebSocket.OPEN) return;

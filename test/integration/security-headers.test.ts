@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { demo } from './support/client.ts';
+import { parseResponse, rawRequest } from './support/raw-http.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
 let rt: TestRuntime;
@@ -87,6 +88,35 @@ describe('security headers', () => {
       assert.equal(response.status, status, path);
       assert.match(response.headers.get('content-type') ?? '', /application\/json/);
       assertApiHeaders(response);
+    }
+  });
+
+  it("gives the gateway's own answers the handlers' security headers", async () => {
+    const handlers = await fetch(`${rt.internal}/healthz`);
+    const notSecurity = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
+    const expected = [...handlers.headers].filter(
+      ([name]) => !notSecurity.has(name) && name !== 'transfer-encoding',
+    );
+    assert.ok(expected.length >= 5, JSON.stringify(expected));
+    const oversizedCookie = `cookie: ${'a'.repeat(11 * 1024)}\r\n`;
+    const upgrade = (path: string, extra = '') =>
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
+    const answers = {
+      'not HTTP (400)': 'GET / HTTP/1.1\r\nHost: x\r\nbad header line\r\n\r\n',
+      'headers too large (431)': `GET /healthz HTTP/1.1\r\nHost: x\r\n${oversizedCookie}\r\n`,
+      'body too large (413)': 'POST /auth/signout HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n',
+      'CONNECT (501)': 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+      'WebSocket upgrade without a ticket (401)': upgrade('/ws'),
+      'WebSocket upgrade with a bad ticket (401)': upgrade('/ws', 'Cookie: __Host-cwa-ticket-internal=x\r\n'),
+      'WebSocket upgrade elsewhere (404)': upgrade('/not-ws'),
+    };
+    for (const [what, request] of Object.entries(answers)) {
+      const response = parseResponse(await rawRequest(rt.internal, request));
+
+      assert.ok(response, `${what}: no answer`);
+      for (const [name, value] of expected) {
+        assert.equal(response.headers.get(name), value, `${what}: ${name}`);
+      }
     }
   });
 
