@@ -313,7 +313,7 @@ describe('session and ticket', () => {
     await expectError(response, 401, 'unauthenticated');
   });
 
-  it('applies the user’s current directory state on every request', async () => {
+  it('applies the user’s current directory state on every request; a refusal ends the session', async () => {
     const cookie = await signIn(rt.internal, demo.bob);
     const directory = new DynamoDirectoryStore(
       createDocumentClient(process.env.DYNAMODB_ENDPOINT),
@@ -331,7 +331,14 @@ describe('session and ticket', () => {
     } finally {
       await directory.put(account);
     }
-    assert.equal((await fetch(`${rt.internal}/api/session`, { headers: { cookie } })).status, 200);
+    // The refusal ended the session: enabling the user again does not revive it.
+    await expectError(
+      await fetch(`${rt.internal}/api/session`, { headers: { cookie } }),
+      401,
+      'unauthenticated',
+    );
+    const again = await signIn(rt.internal, demo.bob);
+    assert.equal((await fetch(`${rt.internal}/api/session`, { headers: { cookie: again } })).status, 200);
   });
 });
 
