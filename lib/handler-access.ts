@@ -26,6 +26,8 @@ export const connectionPushers: readonly HandlerModule[] = [
   'http/authorizer',
   'ws/authorizer',
   'scheduled/recheck-policy',
+  // Asks `@connections` whether connections still exist (GET), and tells watchers of those gone.
+  'scheduled/sweep-gone-connections',
 ];
 
 /** Integrated Windows sign-in: its settings, and the Kerberos keytab secret when one is configured. */

@@ -21,6 +21,7 @@ import { DynamoContactStore } from '../functions/core/realtime/contacts-store.ts
 import { createDocumentClient } from '../functions/core/storage/dynamo.ts';
 import { tables, type TableKey } from '../functions/core/storage/tables.ts';
 import { scheduledTasks } from '../functions/routes.ts';
+import { scheduledEvent } from './gateway/event-formats.ts';
 import { invoke } from './gateway/lambda.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { demoSeedPath, prepareDirectory, type DirectoryInUse } from './directory-in-use.ts';
@@ -32,6 +33,7 @@ import { WebSocketGateway } from './gateway/websocket-api.ts';
 import { configuredPublicOrigins, publicOriginEnvironment } from './public-origins.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { localSchedule, startSchedule } from './schedule.ts';
+import { forgetLastRunConnections } from './forget-connections.ts';
 import { DynamoSeedRecords } from './seed.ts';
 import { ensureSigningSecret } from './signing-key.ts';
 import { ensureTlsCertificate } from './tls-certificate.ts';
@@ -189,6 +191,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     systemClock.now(),
   );
+  // The last run's gateway held its connections in memory: none outlived it (a kill -9 sent no
+  // `$disconnect`). Forgotten before the sites listen, so their users are not shown online.
+  await forgetLastRunConnections();
 
   const webRoot = resolve(options.webRoot ?? defaultWebRoot);
   const servers: Server[] = [];
@@ -221,8 +226,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }, options.sweepIntervalMs ?? 60_000).unref();
 
   const stopSchedule = startSchedule(schedule, (task) => {
-    invoke(task.handler, { source: 'local.scheduler', 'detail-type': 'Scheduled Event', detail: {} }).catch(
-      (err: unknown) => console.error(`[scheduler] ${task.handler} failed:`, err),
+    invoke(task.handler, scheduledEvent(task.handler, new Date())).catch((err: unknown) =>
+      console.error(`[scheduler] ${task.handler} failed:`, err),
     );
   });
 

@@ -561,6 +561,7 @@ describe('least privilege', () => {
       'http/authorizer',
       'ws/authorizer',
       'scheduled/recheck-policy',
+      'scheduled/sweep-gone-connections',
     ];
     for (const module of allHandlerModules()) {
       const manage = statementsOf(module).filter((statement) =>

@@ -1,6 +1,7 @@
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 
@@ -21,6 +22,15 @@ export interface Notifier {
   close(to: ConnectionAddress): Promise<void>;
 }
 
+/**
+ * Asks whether a connection still exists: API Gateway answers an `@connections` GET with Gone
+ * (410) once a connection has ended, even when its `$disconnect` never reached the handler.
+ */
+export interface ConnectionProbe {
+  /** False only when the answer was Gone; any other failure is thrown. */
+  exists(to: ConnectionAddress): Promise<boolean>;
+}
+
 const isGone = (err: unknown): boolean =>
   err instanceof Error &&
   (err.name === 'GoneException' ||
@@ -30,7 +40,7 @@ const isGone = (err: unknown): boolean =>
  * The API Gateway `@connections` management API. On AWS each connection's endpoint comes from the
  * request it arrived with; the local runtime overrides it with its own emulation of that API.
  */
-export class ApiGatewayNotifier implements Notifier {
+export class ApiGatewayNotifier implements Notifier, ConnectionProbe {
   private readonly clients = new Map<string, ApiGatewayManagementApiClient>();
 
   constructor(private readonly endpointOverride: string | undefined) {}
@@ -52,6 +62,16 @@ export class ApiGatewayNotifier implements Notifier {
       await this.client(to.endpoint).send(new DeleteConnectionCommand({ ConnectionId: to.connectionId }));
     } catch (err) {
       if (!isGone(err)) throw err;
+    }
+  }
+
+  async exists(to: ConnectionAddress): Promise<boolean> {
+    try {
+      await this.client(to.endpoint).send(new GetConnectionCommand({ ConnectionId: to.connectionId }));
+      return true;
+    } catch (err) {
+      if (isGone(err)) return false;
+      throw err;
     }
   }
 

@@ -78,7 +78,8 @@ export function liveEntryOf(connection: LiveConnection): string {
   return JSON.stringify({ connectionId, endpoint, ticketId, connectedAt });
 }
 
-function parseLiveEntry(entry: string): LiveConnection | undefined {
+/** A set element back as the connection it stands for; undefined for one this code did not write. */
+export function parseLiveEntry(entry: string): LiveConnection | undefined {
   try {
     const value = JSON.parse(entry) as Partial<Record<keyof LiveConnection, unknown>>;
     const { connectionId, endpoint, ticketId, connectedAt } = value;

@@ -46,7 +46,8 @@ const connectGraceMs = 10_000;
 /** How many connections are written to at once during a fan-out. */
 const fanOutConcurrency = 32;
 
-async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
+/** Runs `run` on every item, at most `limit` at once. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await run(items[next++] as T);
@@ -143,8 +144,9 @@ export class Realtime {
   /**
    * A connection closed: forget it. When it was its ticket's last, the user has left the client
    * page and the ticket's leave grace period starts; when it was the user's last, they go offline.
+   * Also how a connection whose `$disconnect` never came is forgotten (see `gone-connections.ts`).
    */
-  async disconnect(principal: Principal, connectionId: string): Promise<void> {
+  async disconnect(principal: Pick<Principal, 'sipUri' | 'ticketId'>, connectionId: string): Promise<void> {
     const { clock, connections, presence } = this.deps;
     const { sipUri } = principal;
     const checkedAt = clock.now();
