@@ -68,4 +68,28 @@ describe('tickets minted with their own rules (SSO per-site settings)', () => {
     await tickets.validate(persistent.token, 'internal');
     await assert.rejects(tickets.validate(session.token, 'internal'), { code: 'unauthenticated' });
   });
+
+  it('ignores a persistent ticket’s leave, while a session ticket’s leave ends it and lists it for the sweeper', async () => {
+    const { clock, tickets } = world();
+    const persistent = await tickets.issue(alice, 'internal', 'sso', { persistent: true });
+    const session = await tickets.issue(alice, 'internal', 'sso');
+    const reloaded = await tickets.issue(alice, 'internal', 'sso');
+    for (const { record } of [persistent, session, reloaded]) {
+      await tickets.attach(record.ticketId);
+      await tickets.leave(record.ticketId);
+      await tickets.detach(record.ticketId, clock.now());
+    }
+    clock.advance(1000);
+    await tickets.attach(reloaded.record.ticketId);
+
+    clock.advance(rules.leaveConfirmSeconds * 1000);
+
+    await tickets.validate(persistent.token, 'internal');
+    await tickets.validate(reloaded.token, 'internal');
+    await assert.rejects(tickets.validate(session.token, 'internal'), { code: 'unauthenticated' });
+    assert.deepEqual(
+      (await tickets.recentlyLeft()).map((r) => r.ticketId),
+      [session.record.ticketId],
+    );
+  });
 });
