@@ -32,7 +32,10 @@ export interface TicketRules {
 /** A WebSocket frame's view of its ticket. */
 export type FrameCheck = { readonly record: TicketRecord; readonly rateLimited: boolean } | undefined;
 
-/** The session sweeper looks this many minutes back for tickets that expired. */
+/**
+ * The session sweeper looks this many minutes back for tickets that expired, and for tickets whose
+ * page went (a grace period longer than this is found at the ticket's idle expiry instead).
+ */
 const sweepLookBackMinutes = 15;
 
 /** What a sign-in method may set differently from its site's rules (SSO's per-site settings). */
@@ -188,8 +191,8 @@ export class Tickets {
    * When leaving the client page ends the ticket (ms since the epoch), or undefined while it does
    * not: `leaveGraceSeconds` after its last connection closed, or sooner, `leaveConfirmSeconds` after
    * the page said it was going and its connections were gone. A connection of the ticket opening in
-   * between (a reload) takes the leave back, and nothing else does: a request with the cookie proves
-   * no page is showing. A persistent ticket (SSO's opt-in) outlives leaving.
+   * between (a reload) takes the leave back, and nothing else does: a request with the cookie does
+   * not show that a page is there. A persistent ticket (SSO's opt-in) outlives leaving.
    */
   private leaveEndOf(record: TicketRecord): number | undefined {
     if (record.persistent) return undefined;
