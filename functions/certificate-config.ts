@@ -10,10 +10,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Where a certificate names its holder. */
 export type CertificateUserField = 'email' | 'cn';
 
+/** `CLIENT_CERT_DOMAIN_INTERNAL` / `CLIENT_CERT_DOMAIN_EXTERNAL`. */
+export const certificateDomainSetting = (site: Site): string => `CLIENT_CERT_DOMAIN_${site.toUpperCase()}`;
+
 /**
- * Smart card (client certificate) sign-in (docs/sign-in/smart-cards.md). On AWS, API Gateway
- * mutual TLS on the site's custom domain checks the chain against its truststore and hands the
- * certificate over; locally the TLS listener asks for one and checks it against the same CA file.
+ * Smart card (client certificate) sign-in (docs/sign-in/smart-cards.md). On AWS, a site's own
+ * mutual-TLS sign-in domain (API Gateway mutual TLS, its truststore in S3) checks the certificate and
+ * hands the holder back to the site; locally the site's TLS listener asks for one and checks it
+ * against the CA file.
  */
 export interface CertificateSettings extends Omit<ClaimMapping, 'userClaim'> {
   readonly sites: readonly Site[];
@@ -25,6 +29,13 @@ export interface CertificateSettings extends Omit<ClaimMapping, 'userClaim'> {
    */
   readonly crlFile: string | undefined;
   readonly userField: CertificateUserField;
+  /**
+   * The origin of each site's mutual-TLS sign-in domain (`CLIENT_CERT_DOMAIN_<SITE>`, set by the
+   * stack on AWS): `/auth/certificate` on the site sends the browser there and signs in the holder
+   * it hands back.
+   * @default - none: the certificate comes with the request itself (the local TLS listener)
+   */
+  readonly domains: Readonly<Partial<Record<Site, string>>>;
 }
 
 /** Whether `site` offers certificate sign-in; the chooser asks this without building anything else. */
@@ -68,8 +79,24 @@ export function readCertificateSettings(env: Env = process.env): CertificateSett
   if (userMapping !== 'sip' && userMapping !== 'account') {
     throw new ConfigError('CLIENT_CERT_USER_MAPPING must be sip or account');
   }
+  const offering = readSiteList(env, 'CLIENT_CERT_SITES', sites);
+  const domains: Partial<Record<Site, string>> = {};
+  for (const site of sites) {
+    const name = certificateDomainSetting(site);
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    const url = URL.canParse(raw) ? new URL(raw) : undefined;
+    if (url?.protocol !== 'https:' || url.pathname !== '/' || url.search || url.username || url.password) {
+      throw new ConfigError(`${name} must be an https origin, such as https://smartcard.im.contoso.com`);
+    }
+    if (!offering.includes(site)) {
+      throw new ConfigError(`${name} is set, but CLIENT_CERT_SITES does not list ${site}`);
+    }
+    domains[site] = url.origin;
+  }
   return {
-    sites: readSiteList(env, 'CLIENT_CERT_SITES', sites),
+    sites: offering,
+    domains,
     caPem,
     crlFile,
     userField,

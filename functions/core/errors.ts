@@ -73,6 +73,8 @@ export const errorStatus = {
   // The revocation list of the certificate's CA is missing, unreadable or past its next update.
   certificate_status_unavailable: 503,
   certificate_user_unknown: 403,
+  // The hand-off back from the site's mutual-TLS sign-in domain (AWS) is forged, late, or for another browser.
+  certificate_handoff_invalid: 400,
   // Two-factor sign-in (password plus an authenticator app or a security key); see functions/core/signin/two-factor.ts.
   two_factor_not_configured: 404,
   two_factor_required: 403,

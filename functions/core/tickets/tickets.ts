@@ -85,7 +85,8 @@ const unauthenticated = (): AppError =>
 export class Tickets {
   constructor(
     private readonly store: TicketStore,
-    private readonly keys: SigningKeys,
+    /** The key ring; it also signs the product's other short-lived tokens, each under its own audience. */
+    readonly keys: SigningKeys,
     private readonly clock: Clock,
     private readonly rules: TicketRules,
   ) {}
