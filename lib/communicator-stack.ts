@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -6,10 +7,13 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { ResponseHeadersPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Architecture, Code, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnIPSet } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { sites, type Site } from '../functions/core/model.ts';
 import { tables } from '../functions/core/storage/tables.ts';
@@ -23,6 +27,9 @@ import {
   webSocketRoutes,
   type HandlerModule,
 } from '../functions/routes.ts';
+import { certificateDomainSetting } from '../functions/certificate-config.ts';
+import { certificateDomainModule, certificatePath } from '../functions/http/certificate-page.ts';
+import { CertificateSignInDomain } from './constructs/certificate-sign-in-domain.ts';
 import { DataTables } from './constructs/data-tables.ts';
 import { HandlerFunction } from './constructs/handler-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -33,6 +40,7 @@ import { SiteHttpApi } from './constructs/site-http-api.ts';
 import { SiteWebSocketApi } from './constructs/site-web-socket-api.ts';
 import { securityHeadersBehavior, WebAssets } from './constructs/web-assets.ts';
 import { accessOf, connectionPushers, namedModules, windowsSignInModules } from './handler-access.ts';
+import { siteWebAclRules } from './firewall-stack.ts';
 import { signInSettingsEnvironment } from './sign-in-settings.ts';
 import { originVerifyHeader } from '../functions/http/origin-verify.ts';
 import { publicOriginSetting } from '../functions/public-origin-config.ts';
@@ -60,6 +68,28 @@ export interface WindowsSignInProps {
    * @default - NTLM off
    */
   readonly ntlmDomain?: string;
+}
+
+/**
+ * A site's smart card sign-in on AWS (docs/sign-in/smart-cards.md, "On AWS"): its mutual-TLS domain,
+ * where API Gateway asks browsers for the client certificate.
+ */
+export interface CertificateSignInProps {
+  /** The domain's host name; its DNS name must point at the stack's `SmartCardDomainTarget` output. */
+  readonly domainName: string;
+  /** An ACM certificate for `domainName` in the stack's region. */
+  readonly certificateArn: string;
+  /**
+   * A PEM file of every CA from the users' certificates up to the root: uploaded as the domain's
+   * truststore, and the function's `CLIENT_CERT_CA_FILE`.
+   */
+  readonly truststoreFile: string;
+  /**
+   * The CAs' revocation lists (PEM or DER), the function's `CLIENT_CERT_CRL_FILE`; a new list needs
+   * a deployment.
+   * @default - revocation is not checked
+   */
+  readonly crlFile?: string;
 }
 
 export interface CommunicatorStackProps extends StackProps {
@@ -133,6 +163,22 @@ export interface CommunicatorStackProps extends StackProps {
    * @default - no keytab and NTLM off: `/auth/windows` refuses every token
    */
   readonly windowsSignIn?: WindowsSignInProps;
+  /**
+   * Smart card sign-in per site: the site's mutual-TLS sign-in domain (`signInSettings` must list the
+   * site in `CLIENT_CERT_SITES`).
+   * @default - none: no site offers smart cards
+   */
+  readonly certificateSignIn?: Readonly<Partial<Record<Site, CertificateSignInProps>>>;
+  /**
+   * The web ACL rules of the smart card domains (regional: CloudFront's ACLs cannot guard them):
+   * the internal networks, and the rate limits per address, as the sites' own ACLs have them.
+   * @default - required when `certificateSignIn` is given
+   */
+  readonly certificateFirewall?: {
+    readonly internalNetworks: { readonly ipv4: readonly string[]; readonly ipv6: readonly string[] };
+    readonly requestsPerFiveMinutes: number;
+    readonly signInRequestsPerFiveMinutes: number;
+  };
 }
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -148,6 +194,10 @@ export class CommunicatorStack extends Stack {
   readonly httpApis: Readonly<Record<Site, SiteHttpApi>>;
   readonly webSocketApis: Readonly<Record<Site, SiteWebSocketApi>>;
   readonly distributions: Readonly<Record<Site, SiteDistribution>>;
+  /** Each smart card sign-in domain and its function, for the sites that have one. */
+  readonly certificateDomains: Readonly<
+    Partial<Record<Site, { readonly domain: CertificateSignInDomain; readonly handler: NodejsFunction }>>
+  >;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CommunicatorStackProps = {}) {
@@ -176,6 +226,13 @@ export class CommunicatorStack extends Stack {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const windows = windowsSignInSettings(props.windowsSignIn ?? {});
     const settings = { ...handlerSettings(props), ...signInSettingsEnvironment(props.signInSettings) };
+    // Where each site sends browsers to present their smart card.
+    for (const [site, domain] of Object.entries(props.certificateSignIn ?? {}) as [
+      Site,
+      CertificateSignInProps,
+    ][]) {
+      settings[certificateDomainSetting(site)] = `https://${domain.domainName}`;
+    }
 
     const handlers = new Map<HandlerModule, NodejsFunction>();
     for (const module of modules) {
@@ -200,6 +257,35 @@ export class CommunicatorStack extends Stack {
       if (!fn) throw new Error(`no function for handler module ${module}`);
       return fn;
     };
+
+    // Each smart card domain's own function (on no site's API), with the CA file and the CRL in a layer.
+    const certificateFunctions: Partial<Record<Site, NodejsFunction>> = {};
+    for (const [site, domain] of Object.entries(props.certificateSignIn ?? {}) as [
+      Site,
+      CertificateSignInProps,
+    ][]) {
+      const files = clientCertificateFiles(domain);
+      const handler = new HandlerFunction(this, `${idOf(site)}SmartCardSignIn`, {
+        module: certificateDomainModule,
+        sourceDir: join(repositoryRoot, 'functions'),
+        depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
+        tables: data,
+        signingKey: signingKey.secret,
+        // It signs the hand-off back to the site with the ticket key, and reads nothing else.
+        access: { data: false, signingKey: true },
+        settings: { ...settings, ...files.settings },
+        logRetention,
+      });
+      handler.function.addLayers(
+        new LayerVersion(this, `${idOf(site)}SmartCardFiles`, {
+          description: `The ${site} site's smart card CAs and revocation lists`,
+          code: Code.fromAsset(files.directory),
+          compatibleRuntimes: [Runtime.NODEJS_22_X],
+          compatibleArchitectures: [Architecture.ARM_64],
+        }),
+      );
+      certificateFunctions[site] = handler.function;
+    }
 
     const ssoSecretArn = props.signInSettings?.SSO_CLIENT_SECRET_ARN;
     if (ssoSecretArn) {
@@ -291,13 +377,73 @@ export class CommunicatorStack extends Stack {
       // build addresses and check Origins and NTLM target names against it, never against a
       // request's Host or X-Forwarded-Host.
       const publicOrigin = `https://${(domain?.certificateArn && domain.domainName) || distributions[site].distribution.distributionDomainName}`;
-      for (const fn of handlers.values()) fn.addEnvironment(publicOriginSetting(site), publicOrigin);
+      for (const fn of [...handlers.values(), ...Object.values(certificateFunctions)]) {
+        fn.addEnvironment(publicOriginSetting(site), publicOrigin);
+      }
       new CfnOutput(this, `${siteId}Url`, { description: `The ${site} site`, value: publicOrigin });
       new CfnOutput(this, `${siteId}DistributionDomain`, {
         description: `Where the ${site} site's DNS name (CNAME or alias) must point`,
         value: distributions[site].distribution.distributionDomainName,
       });
     }
+    const certificateDomains: Partial<
+      Record<Site, { domain: CertificateSignInDomain; handler: NodejsFunction }>
+    > = {};
+    const certificateSites = Object.keys(certificateFunctions) as Site[];
+    if (certificateSites.length > 0) {
+      const firewall = props.certificateFirewall;
+      if (!firewall)
+        throw new Error('certificateSignIn needs certificateFirewall (the regional web ACL rules)');
+      const ipSet = (family: 'IPV4' | 'IPV6', addresses: readonly string[]) =>
+        new CfnIPSet(this, `SmartCardInternalNetworks${family}`, {
+          description: `Internal networks ${family} - deploy.config.json internalNetworks`,
+          scope: 'REGIONAL',
+          ipAddressVersion: family,
+          addresses: [...addresses],
+        });
+      const internalNetworks = certificateSites.includes('internal')
+        ? [
+            ...(firewall.internalNetworks.ipv4.length > 0
+              ? [ipSet('IPV4', firewall.internalNetworks.ipv4)]
+              : []),
+            ...(firewall.internalNetworks.ipv6.length > 0
+              ? [ipSet('IPV6', firewall.internalNetworks.ipv6)]
+              : []),
+          ]
+        : [];
+      for (const site of certificateSites) {
+        const config = props.certificateSignIn![site]!;
+        const siteId = idOf(site);
+        const truststore = new Asset(this, `${siteId}SmartCardTruststore`, { path: config.truststoreFile });
+        const domain = new CertificateSignInDomain(this, `${siteId}SmartCardDomain`, {
+          site,
+          domainName: config.domainName,
+          certificate: Certificate.fromCertificateArn(
+            this,
+            `${siteId}SmartCardCertificate`,
+            config.certificateArn,
+          ),
+          truststore: { bucket: truststore.bucket, key: truststore.s3ObjectKey },
+          handler: certificateFunctions[site]!,
+          path: certificatePath,
+          accessLogs: accessLogsOf(`${siteId}SmartCard`),
+          throttle,
+          firewallRules: siteWebAclRules(site, {
+            internalNetworks,
+            requestsPerFiveMinutes: firewall.requestsPerFiveMinutes,
+            signInRequestsPerFiveMinutes: firewall.signInRequestsPerFiveMinutes,
+            metricPrefix: `${site}-smart-card`,
+          }),
+        });
+        certificateDomains[site] = { domain, handler: certificateFunctions[site]! };
+        new CfnOutput(this, `${siteId}SmartCardDomainTarget`, {
+          description: `Where the ${site} site's smart card domain (${config.domainName}) must point (CNAME or alias)`,
+          value: domain.domain.domainNameAliasDomainName,
+        });
+      }
+    }
+    this.certificateDomains = certificateDomains;
+
     for (const task of scheduledTasks) {
       new Rule(this, `${idOf(task.handler)}Schedule`, {
         description: `Runs ${task.handler}`,
@@ -314,7 +460,12 @@ export class CommunicatorStack extends Stack {
     this.distributions = distributions;
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      functions: handlers,
+      functions: new Map([
+        ...handlers,
+        ...Object.entries(certificateFunctions).map(
+          ([site, fn]) => [`${certificateDomainModule}:${site}`, fn] as const,
+        ),
+      ]),
       authorizerModules: [authorizers.http, authorizers.webSocket],
       httpApis: Object.fromEntries(sites.map((site) => [site, httpApis[site].api])),
       webSocketApis: Object.fromEntries(sites.map((site) => [site, webSocketApis[site].api])),
@@ -393,4 +544,28 @@ function handlerSettings(props: CommunicatorStackProps): Record<string, string> 
     settings.LEGACY_URL = props.legacyUrl;
   }
   return settings;
+}
+
+/** Where the smart card function finds its files (the layer's root is `/opt`). */
+const clientCertificateDir = '/opt/client-certificates';
+
+/**
+ * The folder a smart card domain's layer is made from (its CA file and CRL, copied at synthesis so
+ * the asset is exactly these files), and the settings naming them inside the function.
+ */
+function clientCertificateFiles(domain: CertificateSignInProps): {
+  directory: string;
+  settings: Record<string, string>;
+} {
+  const directory = mkdtempSync(join(tmpdir(), 'communicator-client-certificates-'));
+  mkdirSync(join(directory, 'client-certificates'));
+  copyFileSync(domain.truststoreFile, join(directory, 'client-certificates', 'truststore.pem'));
+  const settings: Record<string, string> = {
+    CLIENT_CERT_CA_FILE: `${clientCertificateDir}/truststore.pem`,
+  };
+  if (domain.crlFile) {
+    copyFileSync(domain.crlFile, join(directory, 'client-certificates', 'revocation-lists.crl'));
+    settings.CLIENT_CERT_CRL_FILE = `${clientCertificateDir}/revocation-lists.crl`;
+  }
+  return { directory, settings };
 }

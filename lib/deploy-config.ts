@@ -1,7 +1,16 @@
+import type { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { certificatesOfPem } from '../functions/core/signin/certificate-chain.ts';
+import { parseRevocationLists } from '../functions/core/signin/certificate-revocation.ts';
 import { sites, type AuthMethod, type Site } from '../functions/core/model.ts';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { CommunicatorStackProps, WindowsSignInProps } from './communicator-stack.ts';
+import type {
+  CertificateSignInProps,
+  CommunicatorStackProps,
+  WindowsSignInProps,
+} from './communicator-stack.ts';
 import { signInSettingsEnvironment } from './sign-in-settings.ts';
 
 /**
@@ -53,6 +62,24 @@ export interface SiteConfig {
   readonly certificateArn?: string;
   /** The sign-in methods the site offers; `forms` always. */
   readonly signInMethods: readonly AuthMethod[];
+  /** The site's mutual-TLS sign-in domain, required when `signInMethods` lists `certificate`. */
+  readonly certificateSignIn?: CertificateSignInConfig;
+}
+
+/**
+ * Smart card sign-in on AWS (docs/sign-in/smart-cards.md, "On AWS"): a domain of its own where API
+ * Gateway asks for the client certificate. Files are read at synthesis, relative to the
+ * configuration file.
+ */
+export interface CertificateSignInConfig {
+  /** Its host name, such as `smartcard.im.contoso.com` (its DNS name points at the stack output). */
+  readonly domainName: string;
+  /** An ACM certificate covering `domainName`, in the deployment's `region`. */
+  readonly certificateArn: string;
+  /** PEM file of every CA from the users' certificates up to the root (API Gateway's truststore). */
+  readonly truststoreFile: string;
+  /** The CAs' revocation lists (PEM or DER), bundled with the function; deploy again to update. @default - not checked */
+  readonly crlFile?: string;
 }
 
 interface TicketLifetimes {
@@ -209,11 +236,18 @@ export function readDeployConfig(raw: unknown, source = 'deploy.config.json'): D
   const siteSettings: Partial<
     Record<Site, { domainName?: string; certificateArn?: string; methods: AuthMethod[] }>
   > = {};
+  const certificateDomains: Partial<Record<Site, CertificateSignInProps>> = {};
   const siteMap = check.object(config.sites, 'sites', sites);
   for (const site of sites) {
     const path = `sites.${site}`;
     const entry =
-      siteMap && check.object(siteMap[site], path, ['domainName', 'certificateArn', 'signInMethods']);
+      siteMap &&
+      check.object(siteMap[site], path, [
+        'domainName',
+        'certificateArn',
+        'signInMethods',
+        'certificateSignIn',
+      ]);
     if (!entry) continue;
     const domainName = check.string(entry.domainName, `${path}.domainName`, hostName, 'a host name');
     const certificateArn = check.string(
@@ -246,13 +280,25 @@ export function readDeployConfig(raw: unknown, source = 'deploy.config.json'): D
           'cannot include windows: Windows sign-in is for the internal site only',
         );
       }
-      if (chosen.includes('certificate')) {
-        check.problem(
-          `${path}.signInMethods`,
-          'cannot include certificate yet: smart cards need API Gateway mutual TLS on a custom domain of the API, which CloudFront in front of it cannot pass through (docs/sign-in/smart-cards.md)',
-        );
-      }
     }
+    const certificateSignIn =
+      entry.certificateSignIn === undefined
+        ? undefined
+        : certificateSignInOf(check, entry.certificateSignIn, `${path}.certificateSignIn`, {
+            region: typeof config.region === 'string' ? config.region : undefined,
+            siteDomain: domainName,
+            baseDir: dirname(resolve(source)),
+          });
+    if (chosen.includes('certificate') && entry.certificateSignIn === undefined) {
+      check.problem(
+        `${path}.signInMethods`,
+        'lists certificate, which needs certificateSignIn: a domain of its own where API Gateway asks for the smart card (docs/sign-in/smart-cards.md)',
+      );
+    }
+    if (!chosen.includes('certificate') && entry.certificateSignIn !== undefined) {
+      check.problem(`${path}.certificateSignIn`, 'is set, but signInMethods does not list certificate');
+    }
+    if (certificateSignIn) certificateDomains[site] = certificateSignIn;
     siteSettings[site] = {
       ...(domainName && { domainName }),
       ...(certificateArn && { certificateArn }),
@@ -296,6 +342,8 @@ export function readDeployConfig(raw: unknown, source = 'deploy.config.json'): D
     if (typeof value !== 'string') check.problem(`identityProviders.${name}`, 'must be a string');
     else if (/_SITES$/.test(name) && name !== 'TWO_FACTOR_REQUIRED_SITES') {
       check.problem(`identityProviders.${name}`, 'is set from sites.*.signInMethods; remove it here');
+    } else if (/^CLIENT_CERT_(CA|CA_FILE|CRL_FILE)$/.test(name)) {
+      check.problem(`identityProviders.${name}`, 'is set from sites.*.certificateSignIn; remove it here');
     } else if (/^SIGNOUT_PAGE_URL/.test(name)) {
       check.problem(`identityProviders.${name}`, 'is set from signOutPage; remove it here');
     } else settings[name] = value;
@@ -324,6 +372,9 @@ export function readDeployConfig(raw: unknown, source = 'deploy.config.json'): D
     if (offering.length > 0 || !enabling)
       settings[setting] = offering.length > 0 ? offering.join(',') : 'none';
   }
+
+  const certificateSites = sites.filter((site) => siteSettings[site]?.methods.includes('certificate'));
+  if (certificateSites.length > 0) settings.CLIENT_CERT_SITES = certificateSites.join(',');
 
   let windowsSignIn: WindowsSignInProps | undefined;
   if (config.windowsSignIn !== undefined) {
@@ -437,8 +488,89 @@ export function readDeployConfig(raw: unknown, source = 'deploy.config.json'): D
       ...(windowsSignIn && { windowsSignIn }),
       ...(alarmEmail && { alarmEmail }),
       sites: siteOptions,
+      ...(Object.keys(certificateDomains).length > 0 && {
+        certificateSignIn: certificateDomains,
+        certificateFirewall: {
+          internalNetworks: { ipv4, ipv6 },
+          requestsPerFiveMinutes: requestsPerFiveMinutes ?? 3000,
+          signInRequestsPerFiveMinutes: signInRequestsPerFiveMinutes ?? 300,
+        },
+      }),
       throttling: { rateLimit: rateLimit ?? 200, burstLimit: burstLimit ?? 400 },
       ...(logRetentionDays && { logRetention: logRetentionDays as RetentionDays }),
     },
+  };
+}
+
+/** Checks a site's `certificateSignIn`, reading its files; answers what the stack takes. */
+function certificateSignInOf(
+  check: Checker,
+  value: unknown,
+  path: string,
+  context: {
+    readonly region: string | undefined;
+    readonly siteDomain: string | undefined;
+    readonly baseDir: string;
+  },
+): CertificateSignInProps | undefined {
+  const entry = check.object(value, path, ['domainName', 'certificateArn', 'truststoreFile', 'crlFile']);
+  if (!entry) return undefined;
+  const domainName = check.string(entry.domainName, `${path}.domainName`, hostName, 'a host name');
+  if (domainName === undefined) check.problem(`${path}.domainName`, 'is required');
+  else if (domainName === context.siteDomain) {
+    check.problem(
+      `${path}.domainName`,
+      'must differ from the site’s own domainName (CloudFront serves that one)',
+    );
+  }
+  const regional = new RegExp(
+    `^arn:aws[a-z-]*:acm:${context.region ?? '[a-z0-9-]+'}:\\d{12}:certificate/[0-9a-f-]{36}$`,
+  );
+  const certificateArn = check.string(
+    entry.certificateArn,
+    `${path}.certificateArn`,
+    regional,
+    `the ARN of an ACM certificate in ${context.region ?? 'the deployment region'} (API Gateway reads a regional domain’s certificate there)`,
+  );
+  if (entry.certificateArn === undefined) check.problem(`${path}.certificateArn`, 'is required');
+  const fileAt = (field: 'truststoreFile' | 'crlFile'): { file: string; data: Buffer } | undefined => {
+    const named = check.string(entry[field], `${path}.${field}`);
+    if (named === undefined) return undefined;
+    const file = isAbsolute(named) ? named : resolve(context.baseDir, named);
+    try {
+      return { file, data: readFileSync(file) };
+    } catch {
+      return check.problem(`${path}.${field}`, `cannot be read (${file})`);
+    }
+  };
+  if (entry.truststoreFile === undefined) check.problem(`${path}.truststoreFile`, 'is required');
+  const truststore = fileAt('truststoreFile');
+  if (truststore) {
+    let certificates: X509Certificate[] = [];
+    try {
+      certificates = certificatesOfPem(truststore.data.toString('utf8'));
+    } catch {
+      check.problem(`${path}.truststoreFile`, 'holds a certificate that cannot be read');
+    }
+    if (certificates.length === 0)
+      check.problem(`${path}.truststoreFile`, 'must hold PEM certificates (the CAs)');
+    else if (!certificates.every((certificate) => certificate.ca)) {
+      check.problem(`${path}.truststoreFile`, 'must hold CA certificates only (basic constraints CA:true)');
+    }
+  }
+  const crl = entry.crlFile === undefined ? undefined : fileAt('crlFile');
+  if (crl) {
+    try {
+      parseRevocationLists(crl.data);
+    } catch (err) {
+      check.problem(`${path}.crlFile`, (err as Error).message);
+    }
+  }
+  if (!domainName || !certificateArn || !truststore) return undefined;
+  return {
+    domainName,
+    certificateArn,
+    truststoreFile: truststore.file,
+    ...(crl && { crlFile: crl.file }),
   };
 }

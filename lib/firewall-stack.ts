@@ -20,6 +20,98 @@ export const managedRuleGroups = [
   'AWSManagedRulesKnownBadInputsRuleSet',
 ] as const;
 
+const visibilityOf = (name: string): CfnWebACL.VisibilityConfigProperty => ({
+  cloudWatchMetricsEnabled: true,
+  metricName: name,
+  sampledRequestsEnabled: true,
+});
+
+/** What a site's web ACL is made of, wherever it stands (CloudFront, or a regional API). */
+export interface SiteWebAclOptions {
+  /** The IP sets of the organisation's networks (the ACL's own scope); the internal site admits only these. */
+  readonly internalNetworks: readonly CfnIPSet[];
+  readonly requestsPerFiveMinutes: number;
+  readonly signInRequestsPerFiveMinutes: number;
+  /** Starts every metric name of the ACL's rules. */
+  readonly metricPrefix: string;
+}
+
+/**
+ * A site's web ACL rules: on the internal site every address outside the internal networks blocked
+ * first; the AWS managed rule groups; a rate limit per address on sign-in (`/auth/`) and a looser
+ * one on everything.
+ */
+export function siteWebAclRules(site: Site, options: SiteWebAclOptions): CfnWebACL.RuleProperty[] {
+  const visibility = (name: string) => visibilityOf(`${options.metricPrefix}-${name}`);
+  const rules: CfnWebACL.RuleProperty[] = [];
+  if (site === 'internal') {
+    // Anything not from an internal network is blocked first, so no other rule sees it.
+    const fromInternal: CfnWebACL.StatementProperty[] = options.internalNetworks.map((set) => ({
+      ipSetReferenceStatement: { arn: set.attrArn },
+    }));
+    rules.push({
+      name: 'OnlyInternalNetworks',
+      priority: 0,
+      action: { block: {} },
+      statement: {
+        notStatement: {
+          statement:
+            fromInternal.length === 1 ? fromInternal[0]! : { orStatement: { statements: fromInternal } },
+        },
+      },
+      visibilityConfig: visibility('only-internal-networks'),
+    });
+  }
+  managedRuleGroups.forEach((name, index) =>
+    rules.push({
+      name,
+      priority: 10 + index,
+      overrideAction: { none: {} },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: 'AWS',
+          name,
+          // Sign-in and API bodies may reach 16 KB (the handlers' own limit), over the 8 KB this rule allows.
+          ...(name === 'AWSManagedRulesCommonRuleSet' && {
+            ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }],
+          }),
+        },
+      },
+      visibilityConfig: visibility(name),
+    }),
+  );
+  rules.push(
+    {
+      name: 'SignInRateLimit',
+      priority: 20,
+      action: { block: {} },
+      statement: {
+        rateBasedStatement: {
+          limit: options.signInRequestsPerFiveMinutes,
+          aggregateKeyType: 'IP',
+          scopeDownStatement: {
+            byteMatchStatement: {
+              fieldToMatch: { uriPath: {} },
+              positionalConstraint: 'STARTS_WITH',
+              searchString: '/auth/',
+              textTransformations: [{ priority: 0, type: 'NONE' }],
+            },
+          },
+        },
+      },
+      visibilityConfig: visibility('sign-in-rate-limit'),
+    },
+    {
+      name: 'RateLimit',
+      priority: 21,
+      action: { block: {} },
+      statement: { rateBasedStatement: { limit: options.requestsPerFiveMinutes, aggregateKeyType: 'IP' } },
+      visibilityConfig: visibility('rate-limit'),
+    },
+  );
+  return rules;
+}
+
 /**
  * The web ACLs of the two CloudFront distributions. A web ACL for CloudFront must live in
  * us-east-1 whatever region the product runs in, so it is its own stack there; the main stack
@@ -47,86 +139,21 @@ export class FirewallStack extends Stack {
     ];
     if (internalSets.length === 0) throw new Error('the internal site needs at least one internal network');
 
-    const visibility = (name: string): CfnWebACL.VisibilityConfigProperty => ({
-      cloudWatchMetricsEnabled: true,
-      metricName: name,
-      sampledRequestsEnabled: true,
-    });
     const webAcls = {} as Record<Site, CfnWebACL>;
     const webAclArns = {} as Record<Site, string>;
     for (const site of sites) {
-      const rules: CfnWebACL.RuleProperty[] = [];
-      if (site === 'internal') {
-        // Anything not from an internal network is blocked first, so no other rule sees it.
-        const fromInternal: CfnWebACL.StatementProperty[] = internalSets.map((set) => ({
-          ipSetReferenceStatement: { arn: set.attrArn },
-        }));
-        rules.push({
-          name: 'OnlyInternalNetworks',
-          priority: 0,
-          action: { block: {} },
-          statement: {
-            notStatement: {
-              statement:
-                fromInternal.length === 1 ? fromInternal[0]! : { orStatement: { statements: fromInternal } },
-            },
-          },
-          visibilityConfig: visibility(`${site}-only-internal-networks`),
-        });
-      }
-      managedRuleGroups.forEach((name, index) =>
-        rules.push({
-          name,
-          priority: 10 + index,
-          overrideAction: { none: {} },
-          statement: {
-            managedRuleGroupStatement: {
-              vendorName: 'AWS',
-              name,
-              // Sign-in and API bodies may reach 16 KB (the handlers' own limit), over the 8 KB this rule allows.
-              ...(name === 'AWSManagedRulesCommonRuleSet' && {
-                ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }],
-              }),
-            },
-          },
-          visibilityConfig: visibility(`${site}-${name}`),
-        }),
-      );
-      rules.push(
-        {
-          name: 'SignInRateLimit',
-          priority: 20,
-          action: { block: {} },
-          statement: {
-            rateBasedStatement: {
-              limit: props.signInRequestsPerFiveMinutes,
-              aggregateKeyType: 'IP',
-              scopeDownStatement: {
-                byteMatchStatement: {
-                  fieldToMatch: { uriPath: {} },
-                  positionalConstraint: 'STARTS_WITH',
-                  searchString: '/auth/',
-                  textTransformations: [{ priority: 0, type: 'NONE' }],
-                },
-              },
-            },
-          },
-          visibilityConfig: visibility(`${site}-sign-in-rate-limit`),
-        },
-        {
-          name: 'RateLimit',
-          priority: 21,
-          action: { block: {} },
-          statement: { rateBasedStatement: { limit: props.requestsPerFiveMinutes, aggregateKeyType: 'IP' } },
-          visibilityConfig: visibility(`${site}-rate-limit`),
-        },
-      );
+      const rules = siteWebAclRules(site, {
+        internalNetworks: internalSets,
+        requestsPerFiveMinutes: props.requestsPerFiveMinutes,
+        signInRequestsPerFiveMinutes: props.signInRequestsPerFiveMinutes,
+        metricPrefix: site,
+      });
       const acl = new CfnWebACL(this, `${site === 'internal' ? 'Internal' : 'External'}SiteAcl`, {
         description: `Web communicator ${site} site`,
         scope: 'CLOUDFRONT',
         defaultAction: { allow: {} },
         rules,
-        visibilityConfig: visibility(`communicator-${site}`),
+        visibilityConfig: visibilityOf(`communicator-${site}`),
       });
       webAcls[site] = acl;
       webAclArns[site] = acl.attrArn;

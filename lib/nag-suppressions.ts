@@ -1,4 +1,5 @@
 import { Validations, type Stack } from 'aws-cdk-lib';
+import { CfnMethod, CfnStage } from 'aws-cdk-lib/aws-apigateway';
 import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { CfnDistribution } from 'aws-cdk-lib/aws-cloudfront';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
@@ -38,6 +39,10 @@ export const reasons = {
     'No custom domain is configured for this site, and CloudFront’s default *.cloudfront.net certificate cannot require TLS 1.2. Give the site domainName and certificateArn in deploy.config.json: the distribution then requires TLS 1.2 (TLSv1.2_2021).',
   signingKeyRotation:
     'The ticket signing key is rotated by the documented staged procedure (docs/deploy-aws.md, "Rotating the ticket signing key": AWSPENDING, then AWSCURRENT, with AWSPREVIOUS still accepted until its tickets expire), so nobody is signed out. A Secrets Manager rotation function running that procedure on a schedule is possible later.',
+  smartCardRoute:
+    'The smart card sign-in route of a site’s mutual-TLS domain: the client certificate is its authorization. API Gateway completes the TLS handshake only with a certificate its truststore accepts, the handler checks it again (chain, validity, use, revocation) and signs nothing but a one-minute hand-off back to the site; a ticket needs a Cognito or Lambda authorizer nowhere on this path.',
+  smartCardExecutionLogs:
+    'Execution logs of a REST API stage need an account-wide API Gateway CloudWatch role (a setting of every API in the account and region); the smart card stage writes an access-log line per request to its own log group, and its function logs every sign-in attempt.',
   originSecretRotation:
     'The origin-verify value is resolved by CloudFormation when it deploys the distributions and read by the handlers at cold start; a scheduled rotation would leave CloudFront and the handlers disagreeing until both were redeployed. It never leaves AWS (no template, log or client sees it).',
 } as const;
@@ -80,7 +85,12 @@ export function suppressReviewedFindings(stack: Stack): Acknowledgement[] {
     acknowledged.push({ id, path: scope.node.path, reason });
   };
   for (const construct of stack.node.findAll()) {
-    if (construct instanceof CfnRoute) {
+    if (construct instanceof CfnMethod && stack.resolve(construct.authorizationType) === 'NONE') {
+      acknowledge(construct, 'AwsSolutions-APIG4', reasons.smartCardRoute);
+      acknowledge(construct, 'AwsSolutions-COG4', reasons.smartCardRoute);
+    } else if (construct instanceof CfnStage) {
+      acknowledge(construct, 'AwsSolutions-APIG6', reasons.smartCardExecutionLogs);
+    } else if (construct instanceof CfnRoute) {
       if (construct.authorizationType === 'CUSTOM') continue;
       const reason =
         construct.routeKey.startsWith('$') || !construct.routeKey.includes(' ')

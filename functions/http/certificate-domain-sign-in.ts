@@ -13,9 +13,6 @@ import { securityHeaders } from './security-headers-middleware.ts';
 import { signInRefusedPage } from './sign-in-refused-page.ts';
 import { siteOriginOf } from './site-origin.ts';
 
-/** The handler module, for the stack (it is on no site's API, so not in the route table). */
-export const certificateDomainModule = 'http/certificate-domain-sign-in';
-
 /** A header of a REST API event, whatever the case the client sent its name in. */
 const headerOf = (event: APIGatewayProxyEvent, name: string): string | undefined =>
   Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] ?? undefined;

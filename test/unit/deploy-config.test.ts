@@ -172,3 +172,71 @@ void describe('deployment configuration', () => {
     ]);
   });
 });
+
+void describe('smart card sign-in (certificateSignIn)', () => {
+  const fixtures = new URL('../fixtures/smart-cards/', import.meta.url).pathname;
+  const regionalArn = 'arn:aws:acm:eu-west-1:111111111111:certificate/87654321-4321-4321-4321-210987654321';
+  const withCertificates = (certificateSignIn: unknown, methods = ['forms', 'certificate']) =>
+    withFields(
+      sitesWith({ signInMethods: methods, ...(certificateSignIn !== undefined && { certificateSignIn }) }),
+    );
+  const smartCard = {
+    domainName: 'smartcard.im.example.com',
+    certificateArn: regionalArn,
+    truststoreFile: `${fixtures}truststore.pem`,
+    crlFile: `${fixtures}revocation-lists.crl`,
+  };
+
+  void test('gives the site its mutual-TLS domain, files read relative to the configuration', () => {
+    const deployment = readDeployConfig(
+      withCertificates({ ...smartCard, truststoreFile: 'truststore.pem', crlFile: 'revocation-lists.crl' }),
+      `${fixtures}deploy.config.json`,
+    );
+
+    assert.deepEqual(deployment.stack.certificateSignIn, {
+      internal: {
+        domainName: 'smartcard.im.example.com',
+        certificateArn: regionalArn,
+        truststoreFile: `${fixtures}truststore.pem`,
+        crlFile: `${fixtures}revocation-lists.crl`,
+      },
+    });
+    assert.equal(deployment.stack.signInSettings?.CLIENT_CERT_SITES, 'internal');
+    assert.deepEqual(deployment.stack.certificateFirewall, {
+      internalNetworks: { ipv4: ['10.0.0.0/8', '192.168.0.0/16'], ipv6: [] },
+      requestsPerFiveMinutes: 3000,
+      signInRequestsPerFiveMinutes: 300,
+    });
+  });
+
+  void test('needs the domain to list certificate, and the other way round', () => {
+    assert.deepEqual(problemsOf(withCertificates(undefined)), [
+      'sites.internal.signInMethods lists certificate, which needs certificateSignIn: a domain of its own where API Gateway asks for the smart card (docs/sign-in/smart-cards.md)',
+    ]);
+    assert.deepEqual(problemsOf(withCertificates(smartCard, ['forms'])), [
+      'sites.internal.certificateSignIn is set, but signInMethods does not list certificate',
+    ]);
+  });
+
+  void test('refuses a certificate outside the region, unreadable or wrong files, and CA settings given by hand', () => {
+    assert.deepEqual(
+      problemsOf(
+        withCertificates({
+          ...smartCard,
+          certificateArn: regionalArn.replace('eu-west-1', 'us-east-1'),
+          truststoreFile: `${fixtures}missing.pem`,
+          crlFile: `${fixtures}truststore.pem`,
+        }),
+      ),
+      [
+        'sites.internal.certificateSignIn.certificateArn must be the ARN of an ACM certificate in eu-west-1 (API Gateway reads a regional domain’s certificate there)',
+        `sites.internal.certificateSignIn.truststoreFile cannot be read (${fixtures}missing.pem)`,
+        'sites.internal.certificateSignIn.crlFile holds no CRL (PEM "X509 CRL" blocks, or one DER CRL)',
+      ],
+    );
+    assert.deepEqual(
+      problemsOf({ ...withCertificates(smartCard), identityProviders: { CLIENT_CERT_CA: 'pem' } }),
+      ['identityProviders.CLIENT_CERT_CA is set from sites.*.certificateSignIn; remove it here'],
+    );
+  });
+});
