@@ -21,6 +21,7 @@ import { DynamoContactStore } from '../functions/core/realtime/contacts-store.ts
 import { createDocumentClient } from '../functions/core/storage/dynamo.ts';
 import { tables, type TableKey } from '../functions/core/storage/tables.ts';
 import { scheduledTasks } from '../functions/routes.ts';
+import { scheduledEvent } from './gateway/event-formats.ts';
 import { invoke } from './gateway/lambda.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { demoSeedPath, prepareDirectory, type DirectoryInUse } from './directory-in-use.ts';
@@ -225,8 +226,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }, options.sweepIntervalMs ?? 60_000).unref();
 
   const stopSchedule = startSchedule(schedule, (task) => {
-    invoke(task.handler, { source: 'local.scheduler', 'detail-type': 'Scheduled Event', detail: {} }).catch(
-      (err: unknown) => console.error(`[scheduler] ${task.handler} failed:`, err),
+    invoke(task.handler, scheduledEvent(task.handler, new Date())).catch((err: unknown) =>
+      console.error(`[scheduler] ${task.handler} failed:`, err),
     );
   });
 

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const two = (n: number) => String(n).padStart(2, '0');
@@ -26,9 +28,7 @@ export function joinedQueryParameters(search: URLSearchParams): Record<string, s
  * A query string's parameters as WebSocket (and REST) API events give them: the last value of each
  * key, and every value in `multiValueQueryStringParameters`. Left out without a query string.
  */
-export function multiValueQueryParameters(
-  search: URLSearchParams,
-):
+export function multiValueQueryParameters(search: URLSearchParams):
   | {
       queryStringParameters: Record<string, string>;
       multiValueQueryStringParameters: Record<string, string[]>;
@@ -39,5 +39,23 @@ export function multiValueQueryParameters(
   return {
     queryStringParameters: Object.fromEntries(keys.map((k) => [k, search.getAll(k).at(-1) ?? ''])),
     multiValueQueryStringParameters: Object.fromEntries(keys.map((k) => [k, search.getAll(k)])),
+  };
+}
+
+/**
+ * The event an EventBridge schedule rule sends its target (`detail-type` `Scheduled Event`), as the
+ * local runtime's schedule sends it to `rule`'s handler.
+ */
+export function scheduledEvent(rule: string, now: Date) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: 'local',
+    resources: [`arn:aws:events:local:000000000000:rule/${rule.replace(/[^\w.-]/g, '-')}`],
+    detail: {},
   };
 }

@@ -24,9 +24,22 @@ function load(module: HandlerModule): Promise<Handler> {
   return handler;
 }
 
+type InvocationListener = (module: HandlerModule, event: unknown) => void;
+const listeners = new Set<InvocationListener>();
+
+/**
+ * Calls `listener` with each handler module invoked and the event it gets (the tests hold the
+ * gateway's events against AWS's published ones); answers the function that stops it.
+ */
+export function observeInvocations(listener: InvocationListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
 /** Invokes a handler module as Lambda would: same module, an event, and a context object. */
 export async function invoke(module: HandlerModule, event: unknown): Promise<unknown> {
   countRequest(`lambda ${module}`);
+  for (const listener of listeners) listener(module, event);
   const handler = await load(module);
   const deadline = Date.now() + 30_000;
   const context: Context = {

@@ -120,7 +120,8 @@ function requestContext(
     stage,
     connectedAt: conn.connectedAt,
     requestTimeEpoch: now,
-    identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+    // API Gateway names the user agent only when the client sent one.
+    identity: { sourceIp: conn.sourceIp, ...(conn.userAgent ? { userAgent: conn.userAgent } : {}) },
     requestId: randomUUID(),
     domainName: conn.domainName,
     connectionId: conn.id,
