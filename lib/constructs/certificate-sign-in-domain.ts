@@ -4,6 +4,7 @@ import {
   EndpointType,
   LambdaIntegration,
   LogGroupLogDestination,
+  ResponseType,
   RestApi,
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -13,6 +14,21 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { pageSecurityHeaders, strictTransportSecurity } from '../../functions/http/security-headers.ts';
+
+/**
+ * The handlers' security headers on API Gateway's own answers (a refused request, throttling): a
+ * static header value is written between single quotes, so the content security policy, which holds
+ * some, cannot be one; these answers are JSON, which browsers do not render as a document anyway.
+ */
+const gatewayAnswerHeaders = Object.fromEntries(
+  Object.entries({
+    'x-content-type-options': pageSecurityHeaders['x-content-type-options'],
+    'referrer-policy': pageSecurityHeaders['referrer-policy'],
+    'x-frame-options': pageSecurityHeaders['x-frame-options'],
+    'strict-transport-security': strictTransportSecurity,
+  }).map(([name, value]) => [name, `'${value}'`]),
+);
 
 export interface CertificateSignInDomainProps {
   /** The site's name, handed to the handler as the `site` stage variable. */
@@ -71,6 +87,13 @@ export class CertificateSignInDomain extends Construct {
         tracingEnabled: true,
       },
     });
+    // No CloudFront here to add them: API Gateway's own 4xx/5xx carry the handlers' headers too.
+    for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
+      this.api.addGatewayResponse(`Gateway${type.responseType}`, {
+        type,
+        responseHeaders: gatewayAnswerHeaders,
+      });
+    }
     const validator = this.api.addRequestValidator('StateRequired', {
       validateRequestBody: true,
       validateRequestParameters: true,

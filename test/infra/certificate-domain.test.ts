@@ -166,6 +166,18 @@ describe('smart card sign-in domain (mutual TLS)', () => {
     });
   });
 
+  it('answers API Gateway’s own refusals (no state, throttled) with the handlers’ security headers', () => {
+    const responses = resources('AWS::ApiGateway::GatewayResponse');
+    assert.deepEqual(responses.map((r) => r.Properties.ResponseType).sort(), ['DEFAULT_4XX', 'DEFAULT_5XX']);
+    for (const response of responses) {
+      const headers = response.Properties.ResponseParameters as Record<string, string>;
+      assert.equal(headers['gatewayresponse.header.x-content-type-options'], "'nosniff'");
+      assert.equal(headers['gatewayresponse.header.x-frame-options'], "'DENY'");
+      assert.equal(headers['gatewayresponse.header.referrer-policy'], "'no-referrer'");
+      assert.match(headers['gatewayresponse.header.strict-transport-security'] ?? '', /^'max-age=\d{7,}'$/);
+    }
+  });
+
   it('throttles and logs its stage, which names the site', () => {
     const [stage] = resources('AWS::ApiGateway::Stage');
     assert.deepEqual(stage?.Properties.Variables, { site: 'internal' });
