@@ -1,4 +1,4 @@
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { ConfigError } from './config.ts';
 import { AppError } from './core/errors.ts';
@@ -36,21 +36,17 @@ const versionOf = (stats: Stats): string => `${stats.ino}:${stats.size}:${stats.
 /**
  * The CA revocation lists from `CLIENT_CERT_CRL_FILE`, read again whenever the file changes (one
  * `stat` per certificate sign-in), so a CA's new list counts from the next sign-in without a
- * restart. A file that cannot be read or parsed any more refuses certificate sign-ins
- * (`certificate_status_unavailable`) until it can: the previous lists may lack the revocation the
- * new file was meant to add. Every such failure is logged, once per version of the file.
+ * restart. The start checked the file (`readCrlFile`, a `ConfigError` naming the setting); one that
+ * cannot be read or parsed later refuses certificate sign-ins (`certificate_status_unavailable`)
+ * until it can: the previous lists may lack the revocation the new file was meant to add. Every
+ * such failure is logged, once per version of the file.
  */
 export class CrlFile implements RevocationSource {
-  private version: string;
-  private current: readonly RevocationList[];
+  private version: string | undefined;
+  private current: readonly RevocationList[] = [];
   private failedVersion: string | undefined;
 
-  constructor(private readonly path: string) {
-    // Read once at start, where a problem is a ConfigError naming the setting.
-    const before = statSync(path);
-    this.current = readCrlFile(path);
-    this.version = versionOf(before);
-  }
+  constructor(private readonly path: string) {}
 
   async lists(): Promise<readonly RevocationList[]> {
     let version: string;
