@@ -48,6 +48,7 @@ export function principalOfConnection(event: WebSocketEvent): Principal {
     displayName: context.displayName ?? '',
     ticketId: context.ticketId,
     authMethod: context.authMethod as Principal['authMethod'],
+    ...(context.account ? { account: context.account } : {}),
     site,
     expiresAt,
   };
