@@ -1,4 +1,6 @@
-import { ConfigError } from './config.ts';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ConfigError, millisecondsRange, readInteger, secondsRange } from './config.ts';
 import { readAccountDomains, readSiteList } from './setting-values.ts';
 import { sites, type Site } from './core/model.ts';
 import type { ClaimMapping } from './core/signin/claim-user.ts';
@@ -50,12 +52,42 @@ export const assertionAlgorithms = [
   'EdDSA',
 ];
 
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
-  return value;
+/** The key types the accepted algorithms verify with (RSA, RSA-PSS, ECDSA, EdDSA). */
+const assertionKeyTypes = ['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448'];
+
+/** The upstream's public key from PEM, checked usable with `assertionAlgorithms`; else a ConfigError naming `setting`. */
+export function assertionPublicKey(pem: string, setting: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (err) {
+    throw new ConfigError(`${setting}: not a PEM public key: ${(err as Error).message}`);
+  }
+  if (!assertionKeyTypes.includes(key.asymmetricKeyType ?? '')) {
+    throw new ConfigError(
+      `${setting}: a ${key.asymmetricKeyType} key verifies none of ${assertionAlgorithms.join(', ')}`,
+    );
+  }
+  return key;
+}
+
+/**
+ * The upstream's public key, read (from its file) and checked; undefined for a JWKS, fetched when
+ * needed. Called at start (functions/settings-check.ts), so an unreadable file or a key that is none
+ * stops the start naming the setting.
+ */
+export async function loadAssertionPublicKey(settings: AssertionSettings): Promise<KeyObject | undefined> {
+  const { key } = settings;
+  if ('jwksUrl' in key) return undefined;
+  if ('publicKeyPem' in key) return assertionPublicKey(key.publicKeyPem, 'ASSERTION_PUBLIC_KEY');
+  const setting = `ASSERTION_PUBLIC_KEY_FILE=${key.publicKeyFile}`;
+  let pem: string;
+  try {
+    pem = await readFile(key.publicKeyFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${setting}: cannot read the key: ${(err as Error).message}`);
+  }
+  return assertionPublicKey(pem, setting);
 }
 
 /** Whether `site` offers assertion sign-in; the chooser asks this without building anything else. */
@@ -89,6 +121,7 @@ export function readAssertionSettings(env: Env = process.env): AssertionSettings
   if (env.ASSERTION_JWKS_URL && !isProviderUrl(env.ASSERTION_JWKS_URL)) {
     throw new ConfigError('ASSERTION_JWKS_URL must be an https URL (http only on loopback)');
   }
+  if (env.ASSERTION_PUBLIC_KEY) assertionPublicKey(env.ASSERTION_PUBLIC_KEY, 'ASSERTION_PUBLIC_KEY');
   const key = env.ASSERTION_JWKS_URL
     ? { jwksUrl: env.ASSERTION_JWKS_URL }
     : env.ASSERTION_PUBLIC_KEY
@@ -106,16 +139,16 @@ export function readAssertionSettings(env: Env = process.env): AssertionSettings
     key,
     issuer: env.ASSERTION_ISSUER || undefined,
     audience,
-    maxAgeSeconds: positiveInt(env, 'ASSERTION_MAX_AGE_SECONDS', assertionDefaults.maxAgeSeconds),
-    clockToleranceSeconds: positiveInt(
-      env,
-      'ASSERTION_CLOCK_TOLERANCE_SECONDS',
+    maxAgeSeconds:
+      readInteger(env, 'ASSERTION_MAX_AGE_SECONDS', secondsRange) ?? assertionDefaults.maxAgeSeconds,
+    clockToleranceSeconds:
+      readInteger(env, 'ASSERTION_CLOCK_TOLERANCE_SECONDS', secondsRange) ??
       assertionDefaults.clockToleranceSeconds,
-    ),
     userClaim: env.ASSERTION_USER_CLAIM || assertionDefaults.userClaim,
     userMapping,
     accountDomains: readAccountDomains(env, 'ASSERTION_ACCOUNT_DOMAINS'),
     sites: readSiteList(env, 'ASSERTION_SITES', sites),
-    jwksTimeoutMs: positiveInt(env, 'ASSERTION_JWKS_TIMEOUT_MS', assertionDefaults.jwksTimeoutMs),
+    jwksTimeoutMs:
+      readInteger(env, 'ASSERTION_JWKS_TIMEOUT_MS', millisecondsRange) ?? assertionDefaults.jwksTimeoutMs,
   };
 }

@@ -1,7 +1,11 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import { assertionAlgorithms, readAssertionSettings, type AssertionSettings } from './assertion-config.ts';
+import {
+  assertionAlgorithms,
+  loadAssertionPublicKey,
+  readAssertionSettings,
+  type AssertionSettings,
+} from './assertion-config.ts';
 import type { AssertionSignInDeps } from './core/signin/assertion.ts';
 import type { Deps } from './deps.ts';
 import { DynamoReplayCache } from './core/kerberos/replay-cache.ts';
@@ -13,12 +17,12 @@ export interface AssertionDeps {
   readonly signIn: AssertionSignInDeps | undefined;
 }
 
+/** The upstream's verification key: a JWKS fetched when needed, or the public key (checked at start). */
 async function keyOf(settings: AssertionSettings): Promise<KeyObject | JWTVerifyGetKey> {
   const { key } = settings;
   if ('jwksUrl' in key)
     return createRemoteJWKSet(new URL(key.jwksUrl), { timeoutDuration: settings.jwksTimeoutMs });
-  const pem = 'publicKeyPem' in key ? key.publicKeyPem : await readFile(key.publicKeyFile, 'utf8');
-  return createPublicKey(pem);
+  return (await loadAssertionPublicKey(settings)) as KeyObject;
 }
 
 export async function buildAssertionDeps(

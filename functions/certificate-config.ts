@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { crlFileSetting, readCrlFile } from './certificate-crl-file.ts';
 import { ConfigError } from './config.ts';
-import { readAccountDomains, readSiteList } from './setting-values.ts';
+import { checkCertificatesPem, readAccountDomains, readSiteList } from './setting-values.ts';
 import { sites, type Site } from './core/model.ts';
 import type { ClaimMapping } from './core/signin/claim-user.ts';
 
@@ -59,8 +59,9 @@ export function readCertificateSettings(env: Env = process.env): CertificateSett
       throw new ConfigError(`CLIENT_CERT_CA_FILE ${env.CLIENT_CERT_CA_FILE} cannot be read`);
     }
   }
-  if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ConfigError('CLIENT_CERT_CA / CLIENT_CERT_CA_FILE must hold PEM certificates');
+  if (caPem !== undefined) {
+    const setting = env.CLIENT_CERT_CA ? 'CLIENT_CERT_CA' : `CLIENT_CERT_CA_FILE ${env.CLIENT_CERT_CA_FILE}`;
+    checkCertificatesPem(caPem, setting); // every certificate parses, not just looks like PEM
   }
   const crlFile = env[crlFileSetting] || undefined;
   if (crlFile) {

@@ -3,12 +3,18 @@ import { CrlFile } from './certificate-crl-file.ts';
 import { certificatesOfPem } from './core/signin/certificate-chain.ts';
 import type { CertificateSignInDeps } from './core/signin/certificate.ts';
 import type { Deps } from './deps.ts';
+import { checkedAtStart } from './start-refusal.ts';
 
 /** What the certificate sign-in handler needs beyond the shared dependencies; built once per cold start. */
 export interface CertificateDeps {
   readonly settings: CertificateSettings | undefined;
   readonly signIn: CertificateSignInDeps | undefined;
 }
+
+// Checked as a certificate sign-in function loads (the CAs parse, the revocation list reads), so a
+// wrong setting fails its cold start naming the setting, never a sign-in. Here rather than in every
+// function's check (functions/settings-check.ts): the CRL parser stays out of the other bundles.
+await checkedAtStart(async () => readCertificateSettings());
 
 export function buildCertificateDeps(deps: Deps, settings = readCertificateSettings()): CertificateDeps {
   if (!settings) return { settings, signIn: undefined };

@@ -38,23 +38,52 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
+/** The bounds of a whole-number setting. */
+export interface IntegerRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Durations in seconds: at least one, at most a year (longer is a mistake, and overflows stored expiry times). */
+export const secondsRange: IntegerRange = { min: 1, max: 365 * 24 * 60 * 60 };
+/** Counts (attempts, frames): at least one. */
+export const countRange: IntegerRange = { min: 1, max: 1_000_000_000 };
+/** Timeouts of one request in milliseconds: at most a minute (a function runs for seconds). */
+export const millisecondsRange: IntegerRange = { min: 1, max: 60_000 };
+
+/**
+ * A whole-number setting within `range`, written in decimal digits; unset or empty gives undefined.
+ * Anything else (`1e3`, `-5`, `0`, past the maximum) fails at start, naming the setting.
+ */
+export function readInteger(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  range: IntegerRange,
+): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= range.min && value <= range.max)) {
+    const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+    const kind = range.min === 1 ? 'a positive integer' : `an integer from ${range.min}`;
+    throw new ConfigError(`${name} must be ${kind} up to ${range.max}, not '${shown}'`);
+  }
   return value;
 }
 
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, range = secondsRange): number {
+  return readInteger(env, name, range) ?? fallback;
+}
+
+/** An absolute http or https URL, or unset. */
 function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = env[name];
   if (!raw) return undefined;
-  try {
-    new URL(raw);
-    return raw;
-  } catch {
-    throw new ConfigError(`${name} must be an absolute URL`);
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+    throw new ConfigError(`${name} must be an absolute http or https URL`);
   }
+  return raw;
 }
 
 /** A site's ticket policy: `TICKET_*_SECONDS`, overridden per site by `TICKET_*_SECONDS_<SITE>`. */
@@ -90,17 +119,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         defaults.ticketLeaveConfirmSeconds,
       ),
       frameRate: {
-        limit: positiveInt(env, 'WS_FRAME_RATE_LIMIT', defaults.frameRate.limit),
+        limit: positiveInt(env, 'WS_FRAME_RATE_LIMIT', defaults.frameRate.limit, countRange),
         windowSeconds: positiveInt(env, 'WS_FRAME_RATE_WINDOW_SECONDS', defaults.frameRate.windowSeconds),
       },
     },
     legacyUrl: optionalUrl(env, 'LEGACY_URL'),
     regulation: {
-      maxFailures: positiveInt(env, 'REGULATION_MAX_FAILURES', defaults.regulation.maxFailures),
+      maxFailures: positiveInt(env, 'REGULATION_MAX_FAILURES', defaults.regulation.maxFailures, countRange),
       maxFailuresPerAddress: positiveInt(
         env,
         'REGULATION_MAX_FAILURES_PER_ADDRESS',
         defaults.regulation.maxFailuresPerAddress,
+        countRange,
       ),
       findTimeSeconds: positiveInt(env, 'REGULATION_FIND_TIME_SECONDS', defaults.regulation.findTimeSeconds),
       banTimeSeconds: positiveInt(env, 'REGULATION_BAN_TIME_SECONDS', defaults.regulation.banTimeSeconds),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config.ts';
+import { checkCertificatesPem } from './setting-values.ts';
 import {
   isAttributeName,
   parseFlagSource,
@@ -102,7 +103,10 @@ function transport(env: Env): { url: string; startTls: boolean } {
 }
 
 function caPem(env: Env): string | undefined {
-  if (env.LDAP_CA_PEM?.trim()) return env.LDAP_CA_PEM;
+  if (env.LDAP_CA_PEM?.trim()) {
+    checkCertificatesPem(env.LDAP_CA_PEM, 'LDAP_CA_PEM');
+    return env.LDAP_CA_PEM;
+  }
   const file = env.LDAP_CA_FILE?.trim();
   if (!file) return undefined;
   let pem: string;
@@ -111,9 +115,24 @@ function caPem(env: Env): string | undefined {
   } catch (err) {
     throw new ConfigError(`LDAP_CA_FILE ${file} cannot be read: ${(err as Error).message}`);
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-    throw new ConfigError(`LDAP_CA_FILE ${file} holds no PEM certificate`);
+  checkCertificatesPem(pem, `LDAP_CA_FILE ${file}`);
   return pem;
+}
+
+/**
+ * A distinguished name as RFC 4514 writes it: attribute=value pairs (`+` joins several in one RDN)
+ * separated by commas, escaped commas and pluses being part of a value.
+ */
+function distinguishedName(env: Env, name: string): string {
+  const value = required(env, name);
+  const pair = /^\s*([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)*)\s*=/;
+  const wellFormed = value
+    .split(/(?<!\\),/)
+    .every((rdn) => rdn.split(/(?<!\\)\+/).every((ava) => pair.test(ava)));
+  if (!wellFormed) {
+    throw new ConfigError(`${name} must be a distinguished name such as OU=People,DC=contoso,DC=com`);
+  }
+  return value;
 }
 
 /**
@@ -150,9 +169,9 @@ export function readDirectorySettings(env: Env = process.env): DirectorySettings
     provider: 'ldap',
     ...transport(env),
     caPem: caPem(env),
-    bindDn: required(env, 'LDAP_BIND_DN'),
+    bindDn: distinguishedName(env, 'LDAP_BIND_DN'),
     bindPassword: password,
-    baseDn: required(env, 'LDAP_BASE_DN'),
+    baseDn: distinguishedName(env, 'LDAP_BASE_DN'),
     domain,
     mapping: {
       username: attribute(env, 'LDAP_ATTR_USERNAME', preset.username),

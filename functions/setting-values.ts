@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { ConfigError } from './config.ts';
 import { sites, type Site } from './core/model.ts';
 
@@ -44,4 +45,17 @@ export function readAccountDomains(env: Env, name: string): Map<string, string> 
     map.set(dns.toUpperCase(), domain);
   }
   return map;
+}
+
+/** PEM text holding one certificate or more, each of which parses; else a ConfigError naming `setting`. */
+export function checkCertificatesPem(pem: string, setting: string): void {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new ConfigError(`${setting} holds no PEM certificate`);
+  blocks.forEach((block, index) => {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      throw new ConfigError(`${setting}: certificate ${index + 1} does not parse: ${(err as Error).message}`);
+    }
+  });
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from './config.ts';
+import { ConfigError, millisecondsRange, readInteger, secondsRange } from './config.ts';
 import { readAccountDomains, readSiteList } from './setting-values.ts';
 import { sites, type Site } from './core/model.ts';
 
@@ -57,13 +57,7 @@ export const ssoDefaults = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function positiveInt(env: Env, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
-  return value;
-}
+const positiveInt = (env: Env, name: string): number | undefined => readInteger(env, name, secondsRange);
 
 const isLoopbackHost = (hostname: string): boolean =>
   hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
@@ -156,7 +150,8 @@ export function readSsoSettings(env: Env = process.env): SsoSettings | undefined
       ]),
     ) as Record<Site, SsoSitePolicy>,
     loginSeconds: positiveInt(env, 'SSO_LOGIN_SECONDS') ?? ssoDefaults.loginSeconds,
-    providerTimeoutMs: positiveInt(env, 'SSO_PROVIDER_TIMEOUT_MS') ?? ssoDefaults.providerTimeoutMs,
+    providerTimeoutMs:
+      readInteger(env, 'SSO_PROVIDER_TIMEOUT_MS', millisecondsRange) ?? ssoDefaults.providerTimeoutMs,
     endSessionEndpoint: providerUrl(env, 'SSO_END_SESSION_ENDPOINT'),
     logoutRedirectParameter,
   };

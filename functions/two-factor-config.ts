@@ -1,4 +1,4 @@
-import { ConfigError } from './config.ts';
+import { ConfigError, readInteger, secondsRange } from './config.ts';
 import { readSiteList } from './setting-values.ts';
 import { sites, type Site } from './core/model.ts';
 import type { TwoFactorRules } from './core/signin/two-factor.ts';
@@ -12,14 +12,6 @@ export interface TwoFactorSettings extends TwoFactorRules {
 }
 
 export const twoFactorDefaults = { pendingSeconds: 300, totpIssuer: 'Web Communicator' } as const;
-
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
-  return value;
-}
 
 /** Whether `site` offers two-factor sign-in (on by default); the chooser asks this. */
 export function twoFactorOffered(site: Site, env: Env = process.env): boolean {
@@ -45,7 +37,8 @@ export function readTwoFactorSettings(env: Env = process.env): TwoFactorSettings
   return {
     sites: offered,
     requiredSites,
-    pendingSeconds: positiveInt(env, 'TWO_FACTOR_PENDING_SECONDS', twoFactorDefaults.pendingSeconds),
+    pendingSeconds:
+      readInteger(env, 'TWO_FACTOR_PENDING_SECONDS', secondsRange) ?? twoFactorDefaults.pendingSeconds,
     totpIssuer: env.TWO_FACTOR_ISSUER || twoFactorDefaults.totpIssuer,
     webAuthnRpId: rpId,
   };

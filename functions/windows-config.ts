@@ -1,4 +1,4 @@
-import { ConfigError } from './config.ts';
+import { ConfigError, readInteger, secondsRange } from './config.ts';
 
 /** Settings of integrated Windows sign-in, read once per cold start (docs/sign-in/windows.md). */
 export interface WindowsSettings {
@@ -17,13 +17,8 @@ export interface WindowsSettings {
 
 export const windowsDefaults = { clockSkewSeconds: 300, ntlmChallengeSeconds: 60 } as const;
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
-  return value;
-}
+const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): number =>
+  readInteger(env, name, secondsRange) ?? fallback;
 
 /** `REALM=DOMAIN,REALM2=DOMAIN2`. */
 export function parseRealmDomains(raw: string | undefined): Map<string, string> {
@@ -66,6 +61,17 @@ export function parseServicePrincipal(raw: string | undefined): string | undefin
   return raw;
 }
 
+/** A NetBIOS domain name (`CONTOSO`): what NTLM messages carry, up to 15 characters. */
+export function parseNtlmDomain(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,14}$/.test(raw)) {
+    throw new ConfigError(
+      `NTLM_DOMAIN '${raw}' is not a NetBIOS domain name (up to 15 letters, digits, dots or hyphens, e.g. CONTOSO)`,
+    );
+  }
+  return raw;
+}
+
 export function readWindowsSettings(env: NodeJS.ProcessEnv = process.env): WindowsSettings {
   const keytab = env.KERBEROS_KEYTAB_FILE
     ? { file: env.KERBEROS_KEYTAB_FILE }
@@ -77,7 +83,7 @@ export function readWindowsSettings(env: NodeJS.ProcessEnv = process.env): Windo
     servicePrincipal: parseServicePrincipal(env.KERBEROS_SERVICE_PRINCIPAL),
     clockSkewSeconds: positiveInt(env, 'KERBEROS_CLOCK_SKEW_SECONDS', windowsDefaults.clockSkewSeconds),
     realmDomains: parseRealmDomains(env.KERBEROS_REALM_DOMAINS),
-    ntlmDomain: env.NTLM_DOMAIN || undefined,
+    ntlmDomain: parseNtlmDomain(env.NTLM_DOMAIN),
     ntlmChallengeSeconds: positiveInt(env, 'NTLM_CHALLENGE_SECONDS', windowsDefaults.ntlmChallengeSeconds),
   };
 }

@@ -47,6 +47,11 @@ export function signInSettingsEnvironment(
       "signInSettings: a file is not in the functions' bundle: give the CA certificates as LDAP_CA_PEM",
     );
   }
+  if (settings.ASSERTION_PUBLIC_KEY_FILE !== undefined) {
+    throw new Error(
+      "signInSettings: a file is not in the functions' bundle: give the upstream's key as ASSERTION_PUBLIC_KEY",
+    );
+  }
   try {
     const directory = readDirectorySettings(settings);
     if (directory.provider === 'ldap') parseUserFilter(directory.mapping.userFilter);

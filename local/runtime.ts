@@ -7,11 +7,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, readSettings } from '../functions/config.ts';
 import { readDirectorySettings } from '../functions/directory-config.ts';
-import { readAssertionSettings } from '../functions/assertion-config.ts';
 import { readCertificateSettings } from '../functions/certificate-config.ts';
-import { readSignOutPages } from '../functions/sign-out-config.ts';
-import { readSsoSettings } from '../functions/sso-config.ts';
-import { readTwoFactorSettings } from '../functions/two-factor-config.ts';
+import { checkSettings } from '../functions/settings-check.ts';
 import { startWindows } from '../functions/windows-deps.ts';
 import { systemClock } from '../functions/core/clock.ts';
 import { DynamoDirectoryStore } from '../functions/core/directory/store.ts';
@@ -162,12 +159,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (value === undefined || value === '') delete process.env[name];
     else process.env[name] = value;
   }
-  // Settings a handler would refuse at its first request are refused at start instead.
-  readSsoSettings();
+  // Every handler setting, checked as each function checks it as it loads: refused here, not per request.
+  await checkSettings();
   const directorySettings = readDirectorySettings();
-  readAssertionSettings();
-  readSignOutPages();
-  readTwoFactorSettings();
   const schedule = localSchedule(scheduledTasks, options.scheduleIntervalMs ?? 15_000);
   const publicOrigins = configuredPublicOrigins(options.publicOrigins ?? {});
   await startWindows(); // Kerberos settings, and the keytab: readable, parseable, with the principal's key

@@ -9,6 +9,7 @@ import { assertThroughOrigin } from './origin-verify.ts';
 import { payloadTooLarge } from './request.ts';
 import { errorResult, type HttpResult } from './respond.ts';
 import { securityHeaders } from './security-headers-middleware.ts';
+import '../startup-check.ts'; // every setting checked as the module loads, not per request
 
 /**
  * What the HTTP authorizer hands to routes. HTTP APIs cannot shape the answer API Gateway gives

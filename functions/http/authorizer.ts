@@ -11,6 +11,7 @@ import type { AuthorizerContext } from './adapter.ts';
 import { assertThroughOrigin } from './origin-verify.ts';
 import { siteOf } from './request.ts';
 import { readTicketCookie } from './ticket-cookie.ts';
+import '../startup-check.ts'; // every setting checked as the module loads, not per request
 
 /**
  * The HTTP API Lambda authorizer (payload 2.0, simple responses, no caching, so every request sees

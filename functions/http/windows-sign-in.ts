@@ -4,6 +4,7 @@ import type { DirectoryUser, Site } from '../core/model.ts';
 import type { IssuedTicket } from '../core/tickets/tickets.ts';
 import { signInWithKerberos, type WindowsSignInDeps } from '../core/signin/windows.ts';
 import { challengeNtlm, signInWithNtlm } from '../core/signin/windows-ntlm.ts';
+import { checkedAtStart } from '../start-refusal.ts';
 import { buildWindowsDeps, startWindows } from '../windows-deps.ts';
 import type { WindowsSettings } from '../windows-config.ts';
 import { publicRoute } from './adapter.ts';
@@ -25,7 +26,7 @@ const mechanismsOf = (settings: WindowsSettings): WindowsMechanisms => ({
 
 // Read and checked as the function starts: a wrong setting or an unusable keytab fails the cold
 // start with a message naming the setting (and the local runtime refuses to start), never a 500 per request.
-const windowsStart = await startWindows();
+const windowsStart = await checkedAtStart(() => startWindows());
 let windowsDeps: ReturnType<typeof buildWindowsDeps> | undefined;
 
 function refusal(

@@ -4,6 +4,7 @@ import { DynamoConnectionScan } from '../core/realtime/connection-scan.ts';
 import { recheckConnectedPolicy, type RecheckPosition } from '../core/sessions/recheck-policy.ts';
 import { createDocumentClient } from '../core/storage/dynamo.ts';
 import { getDeps } from '../deps.ts';
+import '../startup-check.ts'; // every setting checked as the module loads, not per request
 
 /** Where this instance's walk through the live connections stands; a new instance starts over. */
 const position: RecheckPosition = {};

@@ -5,6 +5,7 @@ import { ApiGatewayNotifier } from '../core/realtime/notifier.ts';
 import { DynamoPresenceScan } from '../core/realtime/presence-scan.ts';
 import { createDocumentClient } from '../core/storage/dynamo.ts';
 import { getDeps } from '../deps.ts';
+import '../startup-check.ts'; // every setting checked as the module loads, not per request
 
 /** Where this instance's walks stand; a new instance starts over. */
 const position: GoneSweepPosition = {};

@@ -5,6 +5,7 @@ import { errorFrame } from '../core/realtime/realtime.ts';
 import { correlated } from '../correlation.ts';
 import { getDeps } from '../deps.ts';
 import { connectionOf, principalOfConnection, type WebSocketEvent, type WebSocketResult } from './context.ts';
+import '../startup-check.ts'; // every setting checked as the module loads, not per request
 
 /**
  * Every client action (`presence.set`, `contacts.*`, `im.send`, `ping`) and `$default`. The frame

@@ -7,6 +7,7 @@ import { getDeps } from '../deps.ts';
 import { assertThroughOrigin } from '../http/origin-verify.ts';
 import { assertSameOriginUpgrade, siteOf } from '../http/request.ts';
 import { readTicketCookie } from '../http/ticket-cookie.ts';
+import '../startup-check.ts'; // every setting checked as the module loads, not per request
 
 /**
  * The WebSocket `$connect` authorizer. Without a valid ticket it fails with API Gateway's

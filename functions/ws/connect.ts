@@ -1,6 +1,7 @@
 import { correlated } from '../correlation.ts';
 import { getDeps } from '../deps.ts';
 import { connectionOf, principalOfConnection, type WebSocketEvent, type WebSocketResult } from './context.ts';
+import '../startup-check.ts'; // every setting checked as the module loads, not per request
 
 /** `$connect` (after the authorizer allowed it): the user is now online on this connection. */
 export const handler = correlated(async function connect(event: WebSocketEvent): Promise<WebSocketResult> {

@@ -1,6 +1,7 @@
 import { correlated } from '../correlation.ts';
 import { getDeps } from '../deps.ts';
 import { principalOfConnection, type WebSocketEvent, type WebSocketResult } from './context.ts';
+import '../startup-check.ts'; // every setting checked as the module loads, not per request
 
 /** `$disconnect`: forget the connection; the user's last one going takes them offline. */
 export const handler = correlated(async function disconnect(event: WebSocketEvent): Promise<WebSocketResult> {

@@ -7,7 +7,6 @@ import { takeRequestCounts } from '../../functions/core/metering/request-counts.
 import { connectionTtlSeconds, DynamoConnectionStore } from '../../functions/core/realtime/connections.ts';
 import { DynamoPresenceStore, type LiveConnection } from '../../functions/core/realtime/presence-store.ts';
 import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
-import { handler as sweepGoneConnections } from '../../functions/scheduled/sweep-gone-connections.ts';
 import { demo, FrameClient, signIn } from './support/client.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
@@ -20,10 +19,13 @@ import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
 let rt: TestRuntime;
 let db: ReturnType<typeof createDocumentClient>;
+let sweepGoneConnections: () => Promise<{ checked: number; removed: number }>;
 
 before(async () => {
   rt = await startTestRuntime({ scheduleIntervalMs: 3_600_000 });
   db = createDocumentClient(rt.storeUrl);
+  // Loaded as Lambda loads it, once its settings are in the environment (it checks them as it loads).
+  ({ handler: sweepGoneConnections } = await import('../../functions/scheduled/sweep-gone-connections.ts'));
 });
 after(async () => {
   db?.destroy();

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { lambdaBuildOptions } from '../../lib/lambda-bundling.ts';
 import { startWindows } from '../../functions/windows-deps.ts';
+import { stackEnvironment } from './support/cold-start.ts';
 import { startProductProcess } from './support/product-process.ts';
 
 // The SDK's notice about Node 20 concerns its releases after January 2027; the lock file pins this one.
@@ -106,7 +107,7 @@ function coldStart(settings: Record<string, string>): Promise<{ failed: boolean;
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script],
-      { env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...settings }, timeout: 30_000 },
+      { env: { PATH: process.env.PATH, ...stackEnvironment, ...settings }, timeout: 30_000 },
       (err, stdout, stderr) => resolve({ failed: err !== null, log: stdout + stderr }),
     );
   });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { assertionOffered, readAssertionSettings } from '../../functions/assertion-config.ts';
+import { signInSettingsEnvironment } from '../../lib/sign-in-settings.ts';
 
 const base = {
   ASSERTION_HEADER: 'X-Authenticated-User',
@@ -42,5 +44,24 @@ describe('assertion settings', () => {
       /https/,
     );
     assert.ok(readAssertionSettings({ ...base, ASSERTION_JWKS_URL: 'http://127.0.0.1:9000/jwks' }));
+  });
+
+  it('take the key as PEM text, checked when read, and refuse a key file at synth (no file is deployed)', () => {
+    const { ASSERTION_JWKS_URL: _url, ...noKey } = base;
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    assert.ok(readAssertionSettings({ ...noKey, ASSERTION_PUBLIC_KEY: pem }));
+    assert.throws(
+      () =>
+        readAssertionSettings({
+          ...noKey,
+          ASSERTION_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----',
+        }),
+      /ASSERTION_PUBLIC_KEY: not a PEM public key/,
+    );
+    assert.throws(
+      () => signInSettingsEnvironment({ ...noKey, ASSERTION_PUBLIC_KEY_FILE: '/etc/upstream.pem' }),
+      /ASSERTION_PUBLIC_KEY/,
+    );
   });
 });
