@@ -3,9 +3,11 @@ import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { metricNamespace } from '../../functions/core/metrics/metrics.ts';
+import { startRefusal } from '../../functions/start-refusal.ts';
 import { lambdaAliasArgs, lambdaDefines, requireBanner } from '../lambda-bundling.ts';
 import type { DataTables } from './data-tables.ts';
 
@@ -67,6 +69,12 @@ export interface HandlerFunctionProps {
 }
 
 /**
+ * Counts, across every function, the cold starts refused for a wrong setting (the log line
+ * `functions/start-refusal.ts` writes); `Monitoring` alarms at the first.
+ */
+export const startRefusalsMetric = 'StartRefusals';
+
+/**
  * One Lambda function for one handler module: ESM bundle for Node.js 22 on arm64, its own log
  * group, and its environment and IAM grants set together so the two cannot drift apart.
  */
@@ -77,6 +85,13 @@ export class HandlerFunction extends Construct {
     super(scope, id);
     const access = props.access ?? { data: false, signingKey: false };
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    // A setting the handler refuses fails every cold start (never a request) with this line in its log.
+    logGroup.addMetricFilter('StartRefusals', {
+      filterPattern: FilterPattern.literal(`"${startRefusal}"`),
+      metricNamespace,
+      metricName: startRefusalsMetric,
+      metricValue: '1',
+    });
     // Its own role, writing to its own log group only (not the managed basic-execution policy, which
     // may write to any log group in the account).
     const role = new Role(this, 'Role', {

@@ -23,6 +23,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { metricNames, metricNamespace } from '../../functions/core/metrics/metrics.ts';
+import { startRefusal } from '../../functions/start-refusal.ts';
+import { startRefusalsMetric } from './handler-function.ts';
 
 /** The thresholds the alarms use; each is the value that pages someone. */
 export interface AlarmThresholds {
@@ -62,7 +64,8 @@ const service = { service: 'web-communicator' };
 /**
  * What the operations team watches: one CloudWatch dashboard (the product's own figures, Lambda
  * errors/duration/throttles, API Gateway 4xx/5xx/latency, DynamoDB throttles) and the alarms
- * (5xx rate, sign-in failure spike, authorizer errors, function errors, DynamoDB throttling), all
+ * (5xx rate, sign-in failure spike, start refusals, authorizer errors, function errors, DynamoDB
+ * throttling), all
  * sent to one SNS topic, encrypted with its own key.
  */
 export class Monitoring extends Construct {
@@ -143,6 +146,19 @@ export class Monitoring extends Construct {
       alarmDescription:
         'Many refused sign-ins in five minutes: password guessing or a broken identity provider (see the SignIns figures by method and outcome)',
       threshold: thresholds.signInFailures ?? 50,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    // Written by the functions' log metric filters (HandlerFunction): no service dimension.
+    alarms.startRefusals = new Metric({
+      namespace: metricNamespace,
+      metricName: startRefusalsMetric,
+      statistic: 'Sum',
+      period,
+    }).createAlarm(this, 'StartRefusals', {
+      alarmDescription: `A function refused to start: a setting is wrong or its file unusable, and every request it gets fails (its log names the setting after "${startRefusal}")`,
+      threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,

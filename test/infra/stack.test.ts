@@ -13,10 +13,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { sites } from '../../functions/core/model.ts';
 import { tables } from '../../functions/core/storage/tables.ts';
 import { pageSecurityHeaders } from '../../functions/http/security-headers.ts';
+import { startRefusal } from '../../functions/start-refusal.ts';
 import {
   allHandlerModules,
   authorizers,
@@ -989,6 +991,39 @@ describe('monitoring', () => {
       String(alarm.Properties.AlarmDescription).startsWith('A ticket authorizer'),
     );
     assert.equal(JSON.stringify(authorizerRule?.Properties.AlarmRule).match(/ALARM\(/g)?.length, 2);
+  });
+
+  it('alarms at the first cold start a function refuses for a wrong setting, from every function’s log', () => {
+    const filters = Object.values(resources('AWS::Logs::MetricFilter'));
+    const refusals = filters.filter((filter) =>
+      JSON.stringify(filter.Properties.MetricTransformations).includes('"StartRefusals"'),
+    );
+    assert.equal(refusals.length, allHandlerModules().length, 'one filter per function');
+    for (const module of allHandlerModules()) {
+      const logGroup = (functionOf(module).node.defaultChild as CfnFunction).loggingConfig as {
+        logGroup: unknown;
+      };
+      const group = JSON.stringify(stack.resolve(logGroup.logGroup));
+      const filter = refusals.find((candidate) =>
+        group.includes(`"${(candidate.Properties.LogGroupName as { Ref: string }).Ref}"`),
+      );
+      assert.ok(filter, `no start refusal filter on the log group of ${module}`);
+      // The line `checkedAtStart` logs (functions/start-refusal.ts), as a phrase.
+      assert.equal(filter.Properties.FilterPattern, `"${startRefusal}"`);
+      assert.deepEqual(filter.Properties.MetricTransformations, [
+        { MetricNamespace: 'WebCommunicator', MetricName: 'StartRefusals', MetricValue: '1' },
+      ]);
+    }
+    const [alarm, ...others] = Object.values(
+      resources('AWS::CloudWatch::Alarm', { MetricName: 'StartRefusals' }),
+    );
+    assert.ok(alarm);
+    assert.equal(others.length, 0);
+    assert.equal(alarm.Properties.Namespace, 'WebCommunicator');
+    assert.equal(alarm.Properties.Dimensions, undefined, 'the filters write no dimension');
+    assert.equal(alarm.Properties.Threshold, 1);
+    assert.equal(alarm.Properties.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+    assert.deepEqual(alarm.Properties.AlarmActions, [ref(stack.monitoring.topic)]);
   });
 
   it('sends alarms to an encrypted topic with the configured e-mail subscription', () => {
