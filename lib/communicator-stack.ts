@@ -15,6 +15,7 @@ import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnIPSet } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { secondsRange } from '../functions/config.ts';
 import { sites, type Site } from '../functions/core/model.ts';
 import { tables } from '../functions/core/storage/tables.ts';
 import {
@@ -487,8 +488,11 @@ export class CommunicatorStack extends Stack {
   }
 }
 
+/** A duration in seconds within the range the handlers take (`secondsRange`, a year at most). */
 function positiveInteger(name: string, value: number): string {
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  if (!Number.isInteger(value) || value < secondsRange.min || value > secondsRange.max) {
+    throw new Error(`${name} must be a positive integer up to ${secondsRange.max}`);
+  }
   return String(value);
 }
 
@@ -540,7 +544,10 @@ function handlerSettings(props: CommunicatorStackProps): Record<string, string> 
     }
   }
   if (props.legacyUrl !== undefined) {
-    if (!URL.canParse(props.legacyUrl)) throw new Error('legacyUrl must be an absolute URL');
+    const protocol = URL.canParse(props.legacyUrl) ? new URL(props.legacyUrl).protocol : '';
+    if (protocol !== 'https:' && protocol !== 'http:') {
+      throw new Error('legacyUrl must be an absolute http or https URL');
+    }
     settings.LEGACY_URL = props.legacyUrl;
   }
   return settings;

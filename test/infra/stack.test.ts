@@ -506,6 +506,24 @@ describe('Windows sign-in', () => {
     );
     assert.throws(synth({ ntlmDomain: 'contoso domain' }), /NetBIOS/);
   });
+
+  it('refuses at synthesis what the handlers would refuse at their cold start: a ticket time past a year, a legacy URL that is no http(s) URL', () => {
+    const synth = (props: Record<string, unknown>) => () =>
+      new CommunicatorStack(new App({ context: cdkJson.context }), 'Refused', {
+        webAssetPath: webDist,
+        ...props,
+      });
+
+    assert.throws(
+      synth({ ticketLifetimeSeconds: 1e9 }),
+      /ticketLifetimeSeconds must be a positive integer up to 31536000/,
+    );
+    assert.throws(synth({ siteTickets: { external: { idleSeconds: 0 } } }), /external idleSeconds/);
+    assert.throws(
+      synth({ legacyUrl: 'javascript:alert(1)' }),
+      /legacyUrl must be an absolute http or https URL/,
+    );
+  });
 });
 
 describe('least privilege', () => {
