@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { allHandlerModules } from '../functions/routes.ts';
-import { lambdaBuildOptions } from '../lib/lambda-bundling.ts';
+import { lambdaBuildOptions, lambdaLikeEnvironment } from '../lib/lambda-bundling.ts';
 import type { BenchPlan } from './support/context.ts';
 import { perRunFigure, round, type Figure } from './support/figures.ts';
 
@@ -35,6 +35,8 @@ function loadOnce(file: string): Promise<number> {
     'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
+      // Only what Lambda gives a function: the settings it checks as it loads, as the stack sets them.
+      env: { PATH: process.env.PATH, ...lambdaLikeEnvironment },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: loadTimeoutMs,
     });

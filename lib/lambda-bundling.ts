@@ -1,3 +1,4 @@
+import { tables } from '../functions/core/storage/tables.ts';
 import { directoryProviderOf } from '../functions/directory-config.ts';
 
 /**
@@ -54,3 +55,19 @@ export const lambdaBuildOptions = {
   alias: { ...lambdaAliases },
   define: lambdaDefines(),
 } as const;
+
+/**
+ * An environment like the one the stack gives every function (lib/constructs/handler-function.ts,
+ * lib/communicator-stack.ts: table names, secret ARNs, the sites' public origins), for loading a
+ * bundle outside Lambda (the benchmark's cold loads, the cold start tests): every function checks
+ * its settings as it loads (functions/startup-check.ts). Nothing named here is reached at load.
+ */
+export const lambdaLikeEnvironment: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(Object.values(tables).map((table) => [table.envVar, `cwa-${table.envVar}`])),
+  SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:TicketSigningKey-AbCdEf',
+  ORIGIN_VERIFY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:OriginVerify-AbCdEf',
+  PUBLIC_ORIGIN_INTERNAL: 'https://im.contoso.test',
+  PUBLIC_ORIGIN_EXTERNAL: 'https://d111111abcdef8.cloudfront.net',
+  POWERTOOLS_SERVICE_NAME: 'web-communicator',
+  AWS_REGION: 'eu-west-1',
+};

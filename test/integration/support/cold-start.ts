@@ -3,26 +3,13 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { tables } from '../../../functions/core/storage/tables.ts';
 import type { HandlerModule } from '../../../functions/routes.ts';
-import { lambdaBuildOptions, lambdaDefines } from '../../../lib/lambda-bundling.ts';
+import { lambdaBuildOptions, lambdaDefines, lambdaLikeEnvironment } from '../../../lib/lambda-bundling.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
-/**
- * What the stack sets on every function (lib/constructs/handler-function.ts, lib/communicator-stack.ts):
- * the table names, the secrets' ARNs and the sites' public origins. Nothing here is read at load
- * but checked; no AWS service is reached.
- */
-export const stackEnvironment: Readonly<Record<string, string>> = {
-  ...Object.fromEntries(Object.values(tables).map((table) => [table.envVar, `cwa-${table.envVar}`])),
-  SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:TicketSigningKey-AbCdEf',
-  ORIGIN_VERIFY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:OriginVerify-AbCdEf',
-  PUBLIC_ORIGIN_INTERNAL: 'https://im.contoso.test',
-  PUBLIC_ORIGIN_EXTERNAL: 'https://d111111abcdef8.cloudfront.net',
-  POWERTOOLS_SERVICE_NAME: 'web-communicator',
-  AWS_REGION: 'eu-west-1',
-};
+/** What the stack sets on every function (table names, secret ARNs, public origins). */
+export const stackEnvironment = lambdaLikeEnvironment;
 
 /**
  * Bundles a handler module as the stack bundles it for Lambda (lib/lambda-bundling.ts), for a
