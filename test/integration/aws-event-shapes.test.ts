@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
@@ -211,10 +212,7 @@ describe('WebSocket API events', () => {
     const from = seen.length;
     client.socket.send(Buffer.from('{"action":"ping"}'), { binary: true });
 
-    const closed = await Promise.race([
-      client.closed,
-      new Promise<undefined>((resolve) => setTimeout(resolve, 5000).unref()),
-    ]);
+    const closed = await Promise.race([client.closed, sleep(5000, undefined, { ref: false })]);
 
     assert.equal(closed?.code, 1003, 'the connection stayed open');
     client.socket.terminate();
