@@ -4,8 +4,8 @@ import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { metricNames, noMetrics, type Metrics } from '../metrics/metrics.ts';
 import { normalizeSipUri, type DirectoryStore } from '../directory/store.ts';
-import type { DirectoryUser, Principal, SeenAvailability, Site } from '../model.ts';
-import { assertAccess } from '../policy/access.ts';
+import type { DirectoryUser, Principal, SeenAvailability } from '../model.ts';
+import { isAllowed } from '../policy/access.ts';
 import { endSession } from '../sessions/end-session.ts';
 import type { TicketRecord } from '../tickets/store.ts';
 import type { Tickets } from '../tickets/tickets.ts';
@@ -53,17 +53,6 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, run:
     while (next < items.length) await run(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** The access policy, as a yes/no for a live connection. */
-function allowed(user: DirectoryUser, site: Site): boolean {
-  try {
-    assertAccess(user, { site, legacyUrl: undefined });
-    return true;
-  } catch (err) {
-    if (err instanceof AppError) return false;
-    throw err;
-  }
 }
 
 /** What a watcher sees of a user. */
@@ -183,7 +172,7 @@ export class Realtime {
       await this.endConnection(caller.connection, 'expired');
       return undefined;
     }
-    if (!user || !allowed(user, principal.site)) {
+    if (!user || !isAllowed(user, principal.site)) {
       // The ticket ends with this connection and its others, for good (see `endSession`).
       const ended = await endSession({ ...this.deps, realtime: this }, principal.ticketId, 'policy');
       if (!ended) await this.endConnection(caller.connection, 'policy');
