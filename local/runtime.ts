@@ -29,7 +29,7 @@ import { serveStatic } from './gateway/static-site.ts';
 import { WebSocketGateway } from './gateway/websocket-api.ts';
 import { configuredPublicOrigins, publicOriginEnvironment } from './public-origins.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
-import { localSchedule, startSchedule } from './schedule.ts';
+import { everyWithoutOverlap, localSchedule, startSchedule } from './schedule.ts';
 import { forgetLastRunConnections } from './forget-connections.ts';
 import { DynamoSeedRecords } from './seed.ts';
 import { ensureSigningSecret } from './signing-key.ts';
@@ -213,17 +213,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const scheme = tls ? 'https' : 'http';
   Object.assign(process.env, publicOriginEnvironment({ configured: publicOrigins, host, scheme, ports }));
 
-  const sweep = setInterval(() => {
-    sweepExpired(db, dynamo.tableNames, Math.floor(Date.now() / 1000)).catch((err: unknown) =>
-      console.error('[sweeper] failed:', err),
-    );
-  }, options.sweepIntervalMs ?? 60_000).unref();
+  const stopSweep = everyWithoutOverlap(
+    () =>
+      sweepExpired(db, dynamo.tableNames, Math.floor(Date.now() / 1000)).catch((err: unknown) =>
+        console.error('[sweeper] failed:', err),
+      ),
+    options.sweepIntervalMs ?? 60_000,
+  );
 
-  const stopSchedule = startSchedule(schedule, (task) => {
+  const stopSchedule = startSchedule(schedule, (task) =>
     invoke(task.handler, scheduledEvent(task.handler, new Date())).catch((err: unknown) =>
       console.error(`[scheduler] ${task.handler} failed:`, err),
-    );
-  });
+    ),
+  );
 
   // The admin command reaches the running product through this file (see local/admin/).
   await writeRuntimeFile(dataDir, {
@@ -242,7 +244,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(tls ? { tls: { certificate: tls.cert, certificateFile: tls.certFile } } : {}),
     async close() {
       await removeRuntimeFile(dataDir);
-      clearInterval(sweep);
+      stopSweep();
       stopSchedule();
       for (const server of servers) {
         server.close();

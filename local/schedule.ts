@@ -28,11 +28,27 @@ export function localSchedule(
   });
 }
 
-/** Runs each task on its own timer (not keeping the process alive); answers how to stop them all. */
+/**
+ * Calls `work` every `everyMs` (not keeping the process alive), skipping a tick while the previous
+ * call has not settled: on a busy machine a slow run never piles up behind itself. Answers how to stop.
+ */
+export function everyWithoutOverlap(work: () => Promise<unknown>, everyMs: number): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void work().finally(() => {
+      running = false;
+    });
+  }, everyMs).unref();
+  return () => clearInterval(timer);
+}
+
+/** Runs each task on its own timer, one run of a task at a time; answers how to stop them all. */
 export function startSchedule(
   schedule: readonly LocalSchedule[],
-  run: (task: ScheduledTask) => void,
+  run: (task: ScheduledTask) => Promise<unknown>,
 ): () => void {
-  const timers = schedule.map(({ task, everyMs }) => setInterval(() => run(task), everyMs).unref());
-  return () => timers.forEach((timer) => clearInterval(timer));
+  const stops = schedule.map(({ task, everyMs }) => everyWithoutOverlap(() => run(task), everyMs));
+  return () => stops.forEach((stop) => stop());
 }

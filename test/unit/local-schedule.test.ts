@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { ConfigError } from '../../functions/config.ts';
-import { localSchedule } from '../../local/schedule.ts';
+import { everyWithoutOverlap, localSchedule } from '../../local/schedule.ts';
 
 const tasks = [
   { handler: 'scheduled/a', everyMinutes: 1 },
@@ -27,6 +27,35 @@ describe('the local runtime’s schedule', () => {
         (err: unknown) => err instanceof ConfigError && err.message.includes('B_SECONDS'),
         value,
       );
+    }
+  });
+});
+
+describe('a local timer that never overlaps itself', () => {
+  it('skips the ticks that come while the previous run is still going, and runs again once it settled', async () => {
+    mock.timers.enable({ apis: ['setInterval'] });
+    try {
+      const releases: (() => void)[] = [];
+      let started = 0;
+      const stop = everyWithoutOverlap(() => {
+        started++;
+        return new Promise<void>((resolve) => releases.push(resolve));
+      }, 1000);
+
+      mock.timers.tick(1000);
+      mock.timers.tick(1000);
+      mock.timers.tick(1000);
+      assert.equal(started, 1, 'one run while the first has not settled');
+
+      releases[0]?.();
+      await new Promise((resolve) => setImmediate(resolve));
+      mock.timers.tick(1000);
+      assert.equal(started, 2, 'the next tick after it settled runs again');
+      stop();
+      mock.timers.tick(5000);
+      assert.equal(started, 2, 'nothing after stop');
+    } finally {
+      mock.timers.reset();
     }
   });
 });
