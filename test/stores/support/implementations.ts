@@ -7,8 +7,9 @@
  * - `implementations`: `[{ name: 'dynamodb', setup }, { name: 'embedded', setup }]`.
  * - `impl.setup()`: starts a fresh, empty backend in its own folder under `os.tmpdir()` and answers
  *   a `StoreBackend`:
- *   - `dynamo` (dynamodb only): `{ client, tableNames }`, every product table created as
- *     `local/dynamo.ts` creates them;
+ *   - `dynamo` (dynamodb only): `{ client, tableNames, localTableNames }`, every product table
+ *     (and the local runtime's own, `localTableNames.seedRecords`) created as `local/dynamo.ts`
+ *     creates them;
  *   - `embedded` (embedded only): the open `EmbeddedDatabase` (after `restart()`, the reopened one);
  *   - `restart()` (embedded only): closes the database and opens the same folder again, as a
  *     process restart would; answers the reopened database;
@@ -37,13 +38,18 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../../functions/embedded/database.ts';
 import { createDocumentClient } from '../../../functions/core/storage/dynamo.ts';
 import type { TableNames } from '../../../functions/core/storage/tables.ts';
-import { startLocalDynamo } from '../../../local/dynamo.ts';
+import { startLocalDynamo, type LocalDynamo } from '../../../local/dynamo.ts';
 
 export type ImplementationName = 'dynamodb' | 'embedded';
 
 /** A started backend: exactly one of `dynamo` and `embedded` is set. */
 export interface StoreBackend {
-  readonly dynamo?: { readonly client: DynamoDBDocumentClient; readonly tableNames: TableNames };
+  readonly dynamo?: {
+    readonly client: DynamoDBDocumentClient;
+    readonly tableNames: TableNames;
+    /** Tables only the local runtime keeps (`LocalDynamo.localTableNames`). */
+    readonly localTableNames: LocalDynamo['localTableNames'];
+  };
   readonly embedded?: EmbeddedDatabase;
   /** Embedded only: closes the database and reopens its folder, as a restart would. */
   readonly restart?: () => Promise<EmbeddedDatabase>;
@@ -66,7 +72,7 @@ async function setupDynamo(): Promise<StoreBackend> {
   const dynamo = await startLocalDynamo(join(dir, 'dynamodb'));
   const client = createDocumentClient(dynamo.endpoint);
   return {
-    dynamo: { client, tableNames: dynamo.tableNames },
+    dynamo: { client, tableNames: dynamo.tableNames, localTableNames: dynamo.localTableNames },
     close: async () => {
       client.destroy();
       await dynamo.close();
