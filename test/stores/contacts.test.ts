@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DynamoContactStore, type ContactStore } from '../../functions/core/realtime/contacts-store.ts';
 import { EmbeddedContactStore } from '../../functions/embedded/contact-store.ts';
+import { openEmbeddedDatabase } from '../../functions/embedded/database.ts';
 import { implementations, useBackend, type StoreBackend } from './support/implementations.ts';
+import { writeThenKill } from './support/killed-writer.ts';
 
 /** The contact store's contract, run against DynamoDB (dynalite) and the embedded store (LMDB). */
 
@@ -121,6 +126,37 @@ for (const impl of implementations) {
         ]);
         assert.deepEqual(await restarted.watchers(alice), [owner, bob].sort());
         assert.deepEqual(await restarted.watchers(bob), []);
+      });
+
+      it('keeps every acknowledged change when the process is killed (kill -9) right after', async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'cwa-stores-killed-'));
+        try {
+          const id = `k-${randomUUID()}`;
+          const owner = `sip:${id}@contoso.com`;
+          const before = openEmbeddedDatabase(dir);
+          await new EmbeddedContactStore(before).add(
+            owner,
+            { sipUri: 'sip:bob@contoso.com', displayName: 'Bob' },
+            start,
+          );
+          await before.close();
+
+          await writeThenKill(dir, 'contacts', id);
+
+          const after = openEmbeddedDatabase(dir);
+          try {
+            const contacts = new EmbeddedContactStore(after);
+            assert.deepEqual(await contacts.list(owner), [
+              { sipUri: 'sip:alice@contoso.com', displayName: 'Alice' },
+            ]);
+            assert.deepEqual(await contacts.watchers('sip:alice@contoso.com'), [owner]);
+            assert.deepEqual(await contacts.watchers('sip:bob@contoso.com'), []);
+          } finally {
+            await after.close();
+          }
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
       });
 
       it('shows an addition to readers at once, before its commit has landed', async () => {

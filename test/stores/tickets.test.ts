@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { frozenClock } from '../../functions/core/clock.ts';
 import { isConditionFailure } from '../../functions/core/storage/dynamo.ts';
@@ -11,9 +14,11 @@ import {
 } from '../../functions/core/tickets/store.ts';
 import { Tickets } from '../../functions/core/tickets/tickets.ts';
 import { DynamoUserTicketIndex, type UserTicketIndex } from '../../functions/core/tickets/user-tickets.ts';
+import { openEmbeddedDatabase } from '../../functions/embedded/database.ts';
 import { EmbeddedTicketStore } from '../../functions/embedded/ticket-store.ts';
 import { testTicketRules, testUser } from '../integration/support/local-dynamo.ts';
 import { implementations, useBackend, type StoreBackend } from './support/implementations.ts';
+import { writeThenKill, writerStart } from './support/killed-writer.ts';
 
 /** The ticket store's contract, run against DynamoDB (dynalite) and the embedded store (LMDB). */
 
@@ -460,6 +465,36 @@ for (const impl of implementations) {
             (await again.useForFrame(kept.ticketId, start + 3 * second, 1, undefined))?.framesInWindow,
             1,
           );
+        });
+
+        it('keeps every acknowledged write when the process is killed (kill -9) right after', async () => {
+          const dir = await mkdtemp(join(tmpdir(), 'cwa-stores-killed-'));
+          try {
+            const id = `k-${randomUUID()}`;
+            const before = openEmbeddedDatabase(dir);
+            await new EmbeddedTicketStore(before).put(ticketOf({ ticketId: `${id}-revoked` }));
+            await before.close();
+
+            await writeThenKill(dir, 'tickets', id);
+
+            const after = openEmbeddedDatabase(dir);
+            try {
+              const store = new EmbeddedTicketStore(after);
+              const kept = await store.get(`${id}-kept`);
+              assert.equal(kept?.attachedAt, writerStart + 1000);
+              assert.equal(kept?.leftAt, writerStart + 2000);
+              assert.ok((kept?.idleExpiresAt ?? 0) >= writerStart + 30 * minute, 'never earlier than issued');
+              assert.deepEqual(
+                (await store.leavingInMinute(minuteOf(writerStart + 2000))).map((r) => r.ticketId),
+                [`${id}-kept`],
+              );
+              assert.equal(await store.get(`${id}-revoked`), undefined);
+            } finally {
+              await after.close();
+            }
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
         });
 
         it('writes activity behind once the idle expiry on disk lags by 30 seconds, so a restart keeps it', async () => {
