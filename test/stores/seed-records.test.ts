@@ -149,11 +149,15 @@ for (const impl of implementations) {
       await admin.apply('CONTOSO', [{ username: 'alice', ntlm: false }], 'set');
       await s.windowsIdentities.putKerberos('alice@EXAMPLE.TEST', 'sip:carol@contoso.com');
       await s.contacts.remove('sip:alice@contoso.com', 'sip:carol@contoso.com');
-      await s.contacts.add('sip:alice@contoso.com', {
-        sipUri: 'sip:bob@contoso.com',
-        displayName: 'B',
-        group: 'Team',
-      });
+      await s.contacts.add(
+        'sip:alice@contoso.com',
+        {
+          sipUri: 'sip:bob@contoso.com',
+          displayName: 'B',
+          group: 'Team',
+        },
+        2,
+      );
 
       const second = await loadSeed(seed, s, 3);
 
