@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BenchContext } from './support/context.ts';
 import { latencyFigure } from './support/figures.ts';
+import { imText, imTextBytes } from './support/im-text.ts';
 import { BenchSocket } from './support/socket.ts';
 
 const warmUpMessages = 20;
@@ -8,7 +9,7 @@ const messageTimeoutMs = 10_000;
 const runLimitMs = 120_000;
 
 /**
- * IM latency: one message at a time from a sender to a receiver, each on its own WebSocket; the time
+ * IM latency: one 100-byte message at a time from a sender to a receiver, each on its own WebSocket; the time
  * from `im.send` leaving the sender to `im.message` arriving at the receiver (and, beside it, to the
  * sender's `im.delivered`). The next message goes once both arrived.
  */
@@ -26,7 +27,7 @@ export async function benchImLatency(ctx: BenchContext): Promise<void> {
   sender.onFrame = (f, at) => void (f.type === 'im.delivered' && (ackedAt = at));
   let lost = 0;
   const one = async (id: string): Promise<{ received: number; acked: number } | undefined> => {
-    const text = `latency ${id}`;
+    const text = imText(`latency-${id}`);
     const received = receiver.next((f) => f.type === 'im.message' && f.text === text, messageTimeoutMs);
     const acked = sender.next(
       (f) => (f.type === 'im.delivered' || f.type === 'im.failed') && f.clientMessageId === id,
@@ -61,7 +62,7 @@ export async function benchImLatency(ctx: BenchContext): Promise<void> {
       runs.push(samples);
       acks.push(ackSamples);
     }
-    const settings = { messagesPerRun: plan.imLatency.messagesPerRun, inFlight: 1 };
+    const settings = { messagesPerRun: plan.imLatency.messagesPerRun, inFlight: 1, textBytes: imTextBytes };
     const ack = latencyFigure('im.delivered_ack.latency', acks, settings);
     ctx.report(latencyFigure('im.latency', runs, settings, { lost, ackMedian: ack.median, ackP99: ack.p99 }));
   } finally {
