@@ -91,7 +91,7 @@ export async function loadAssertionPublicKey(settings: AssertionSettings): Promi
 }
 
 /** Whether `site` offers assertion sign-in; the chooser asks this without building anything else. */
-export function assertionOffered(site: Site, env: Env = process.env): boolean {
+export function assertionOffered(site: Site, env: Env): boolean {
   if (!env.ASSERTION_HEADER) return false;
   try {
     return readSiteList(env, 'ASSERTION_SITES', sites).includes(site);
@@ -101,7 +101,7 @@ export function assertionOffered(site: Site, env: Env = process.env): boolean {
 }
 
 /** The assertion settings, or undefined when no upstream is trusted (`ASSERTION_HEADER` unset). */
-export function readAssertionSettings(env: Env = process.env): AssertionSettings | undefined {
+export function readAssertionSettings(env: Env): AssertionSettings | undefined {
   const rawHeader = env.ASSERTION_HEADER;
   if (!rawHeader) return undefined;
   const header = rawHeader.trim().toLowerCase();

@@ -7,9 +7,7 @@ import {
   type AssertionSettings,
 } from './assertion-config.ts';
 import type { AssertionSignInDeps } from './core/signin/assertion.ts';
-import type { Deps } from './deps.ts';
-import { DynamoReplayCache } from './core/kerberos/replay-cache.ts';
-import { createDocumentClient } from './core/storage/dynamo.ts';
+import { perRuntimeAsync, type Deps } from './deps.ts';
 
 /** What the assertion sign-in handler needs beyond the shared dependencies; built once per cold start. */
 export interface AssertionDeps {
@@ -27,7 +25,7 @@ async function keyOf(settings: AssertionSettings): Promise<KeyObject | JWTVerify
 
 export async function buildAssertionDeps(
   deps: Deps,
-  settings = readAssertionSettings(),
+  settings = readAssertionSettings(deps.env),
 ): Promise<AssertionDeps> {
   if (!settings) return { settings, signIn: undefined };
   return {
@@ -41,20 +39,10 @@ export async function buildAssertionDeps(
       audit: deps.audit,
       clock: deps.clock,
       legacyUrl: deps.settings.legacyUrl,
-      replayCache: new DynamoReplayCache(
-        createDocumentClient(deps.settings.dynamoEndpoint),
-        deps.settings.tableNames.assertionReplay,
-      ),
+      replayCache: deps.stores.assertionReplay,
     },
   };
 }
 
-let cached: Promise<AssertionDeps> | undefined;
-
-export function getAssertionDeps(deps: Deps): Promise<AssertionDeps> {
-  cached ??= buildAssertionDeps(deps).catch((err: unknown) => {
-    cached = undefined;
-    throw err;
-  });
-  return cached;
-}
+/** Built once per runtime, at the first request that needs it; a failed build is tried again. */
+export const getAssertionDeps = perRuntimeAsync((deps) => buildAssertionDeps(deps));

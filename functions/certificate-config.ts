@@ -39,7 +39,7 @@ export interface CertificateSettings extends Omit<ClaimMapping, 'userClaim'> {
 }
 
 /** Whether `site` offers certificate sign-in; the chooser asks this without building anything else. */
-export function certificateOffered(site: Site, env: Env = process.env): boolean {
+export function certificateOffered(site: Site, env: Env): boolean {
   if (!env.CLIENT_CERT_SITES) return false;
   try {
     return readSiteList(env, 'CLIENT_CERT_SITES', sites).includes(site);
@@ -49,7 +49,7 @@ export function certificateOffered(site: Site, env: Env = process.env): boolean 
 }
 
 /** The certificate settings, or undefined when no site offers certificate sign-in. */
-export function readCertificateSettings(env: Env = process.env): CertificateSettings | undefined {
+export function readCertificateSettings(env: Env): CertificateSettings | undefined {
   if (!env.CLIENT_CERT_SITES) return undefined;
   let caPem = env.CLIENT_CERT_CA || undefined;
   if (!caPem && env.CLIENT_CERT_CA_FILE) {

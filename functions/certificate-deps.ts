@@ -2,8 +2,9 @@ import { readCertificateSettings, type CertificateSettings } from './certificate
 import { CrlFile } from './certificate-crl-file.ts';
 import { certificatesOfPem } from './core/signin/certificate-chain.ts';
 import type { CertificateSignInDeps } from './core/signin/certificate.ts';
-import type { Deps } from './deps.ts';
+import { perRuntime, type Deps } from './deps.ts';
 import { checkedAtStart } from './start-refusal.ts';
+import { onLambda } from './startup-check.ts';
 
 /** What the certificate sign-in handler needs beyond the shared dependencies; built once per cold start. */
 export interface CertificateDeps {
@@ -11,12 +12,15 @@ export interface CertificateDeps {
   readonly signIn: CertificateSignInDeps | undefined;
 }
 
-// Checked as a certificate sign-in function loads (the CAs parse, the revocation list reads), so a
+// Checked as a certificate sign-in function loads on Lambda (the CAs parse, the revocation list reads), so a
 // wrong setting fails its cold start naming the setting, never a sign-in. Here rather than in every
 // function's check (functions/settings-check.ts): the CRL parser stays out of the other bundles.
-await checkedAtStart(async () => readCertificateSettings());
+if (onLambda()) await checkedAtStart(async () => readCertificateSettings(process.env));
 
-export function buildCertificateDeps(deps: Deps, settings = readCertificateSettings()): CertificateDeps {
+export function buildCertificateDeps(
+  deps: Deps,
+  settings = readCertificateSettings(deps.env),
+): CertificateDeps {
   if (!settings) return { settings, signIn: undefined };
   return {
     settings,
@@ -33,9 +37,5 @@ export function buildCertificateDeps(deps: Deps, settings = readCertificateSetti
   };
 }
 
-let cached: CertificateDeps | undefined;
-
-export function getCertificateDeps(deps: Deps): CertificateDeps {
-  cached ??= buildCertificateDeps(deps);
-  return cached;
-}
+/** Built once per runtime, at the first request that needs it. */
+export const getCertificateDeps = perRuntime((deps) => buildCertificateDeps(deps));

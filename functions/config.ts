@@ -32,7 +32,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+function required(env: Readonly<Record<string, string | undefined>>, name: string): string {
   const value = env[name];
   if (!value) throw new ConfigError(`missing required setting ${name}`);
   return value;
@@ -71,12 +71,17 @@ export function readInteger(
   return value;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, range = secondsRange): number {
+function positiveInt(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+  range = secondsRange,
+): number {
   return readInteger(env, name, range) ?? fallback;
 }
 
 /** An absolute http or https URL, or unset. */
-function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+function optionalUrl(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
   const raw = env[name];
   if (!raw) return undefined;
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
@@ -87,7 +92,7 @@ function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 /** A site's ticket policy: `TICKET_*_SECONDS`, overridden per site by `TICKET_*_SECONDS_<SITE>`. */
-function ticketPolicy(env: NodeJS.ProcessEnv, site: Site): TicketPolicy {
+function ticketPolicy(env: Readonly<Record<string, string | undefined>>, site: Site): TicketPolicy {
   const suffix = `_${site.toUpperCase()}`;
   const lifetime = positiveInt(env, 'TICKET_LIFETIME_SECONDS', defaults.ticketLifetimeSeconds);
   const idle = positiveInt(env, 'TICKET_IDLE_SECONDS', defaults.ticketIdleSeconds);
@@ -97,7 +102,7 @@ function ticketPolicy(env: NodeJS.ProcessEnv, site: Site): TicketPolicy {
   };
 }
 
-export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+export function readSettings(env: Readonly<Record<string, string | undefined>>): Settings {
   const tableNames = Object.fromEntries(
     Object.entries(tables).map(([key, def]) => [key, required(env, def.envVar)]),
   ) as Record<TableKey, string>;

@@ -142,7 +142,7 @@ function distinguishedName(env: Env, name: string): string {
 export const directoryProviderOf = (env: Env): string => env.DIRECTORY_PROVIDER?.trim() || 'builtin';
 
 /** Reads the directory settings once per cold start; a missing or malformed one fails at start. */
-export function readDirectorySettings(env: Env = process.env): DirectorySettings {
+export function readDirectorySettings(env: Env): DirectorySettings {
   const provider = directoryProviderOf(env);
   if (provider === 'builtin') return { provider };
   if (provider !== 'ldap') throw new ConfigError('DIRECTORY_PROVIDER must be builtin or ldap');

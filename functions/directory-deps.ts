@@ -1,9 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from './core/clock.ts';
 import { CachedDirectory } from './core/directory/cached-directory.ts';
-import { DynamoDirectoryStore, type DirectoryStore } from './core/directory/store.ts';
-import type { TableNames } from './core/storage/tables.ts';
+import type { DirectoryStore } from './core/directory/store.ts';
+import type { SettingsSource } from './deps.ts';
 import { readDirectorySettings, type DirectorySettings, type LdapSettings } from './directory-config.ts';
 
 /** The service account's password, fetched once per instance (from Secrets Manager on AWS). */
@@ -30,14 +29,12 @@ function passwordSource(source: LdapSettings['bindPassword']): () => Promise<str
  * organisation's LDAP / Active Directory behind a short policy cache.
  */
 export async function buildDirectory(
-  db: DynamoDBDocumentClient,
-  tableNames: TableNames,
+  builtin: DirectoryStore,
   clock: Clock,
-  settings: DirectorySettings = readDirectorySettings(),
+  env: SettingsSource,
+  settings: DirectorySettings = readDirectorySettings(env),
 ): Promise<DirectoryStore> {
-  if (settings.provider === 'builtin') {
-    return new DynamoDirectoryStore(db, tableNames.users, tableNames.directorySearch);
-  }
+  if (settings.provider === 'builtin') return builtin;
   // A deployment whose directory is the built-in one is bundled without the LDAP client:
   // `lib/lambda-bundling.ts` replaces this variable with "false" at bundling, which makes the import a
   // dead branch that esbuild leaves out, and `ldapts` with it (55 KB less to load at every cold

@@ -43,7 +43,7 @@ export function parsePublicOrigins(name: string, raw: string): PublicOrigins {
 
 /** Both sites' public origins; a missing or malformed setting is a `ConfigError` naming it. */
 export function readPublicOrigins(
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Readonly<Record<string, string | undefined>>,
 ): Readonly<Record<Site, PublicOrigins>> {
   const originsOf = (site: Site): PublicOrigins => {
     const name = publicOriginSetting(site);

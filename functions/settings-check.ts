@@ -36,7 +36,7 @@ const reason = (err: unknown): string => (err instanceof Error ? err.message : S
  * secret), certificate sign-in its CA certificates and revocation list (functions/certificate-deps.ts,
  * whose checks pull in the CRL parser).
  */
-export async function checkSettings(env: Env = process.env): Promise<void> {
+export async function checkSettings(env: Env): Promise<void> {
   const settings = readSettings(env);
   if ('file' in settings.signingKey) {
     const { file } = settings.signingKey;

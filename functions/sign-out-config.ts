@@ -25,7 +25,7 @@ export function isSignOutPage(raw: string): boolean {
 
 /** `SIGNOUT_PAGE_URL_<SITE>`, else `SIGNOUT_PAGE_URL`, else the chooser; validated when read (at start). */
 export function readSignOutPages(
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Readonly<Record<string, string | undefined>>,
 ): Readonly<Record<Site, string>> {
   const pageOf = (site: Site): string => {
     const name = env[`SIGNOUT_PAGE_URL_${site.toUpperCase()}`]

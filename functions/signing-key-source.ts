@@ -102,9 +102,10 @@ export type SecretsReader = Pick<SecretsManagerClient, 'send'>;
 export async function loadSigningKeys(
   source: Settings['signingKey'],
   clock: Clock,
-  client: SecretsReader = new SecretsManagerClient({}),
+  client?: SecretsReader,
 ): Promise<SigningKeys> {
   if ('file' in source) return keyRingFromSecrets(await readFile(source.file, 'utf8'), []);
-  const read = () => readKeyRing(client, source.secretArn);
+  const secrets = client ?? new SecretsManagerClient({});
+  const read = () => readKeyRing(secrets, source.secretArn);
   return new RefreshingKeyRing(await read(), read, clock);
 }

@@ -93,7 +93,7 @@ const perSiteInt = (env: Env, name: string, site: Site): number | undefined =>
   positiveInt(env, `${name}_${site.toUpperCase()}`) ?? positiveInt(env, name);
 
 /** Whether `site` offers SSO; the sign-in chooser asks this without building anything else. */
-export function ssoOffered(site: Site, env: Env = process.env): boolean {
+export function ssoOffered(site: Site, env: Env): boolean {
   if (!env.SSO_ISSUER) return false;
   try {
     return readSiteList(env, 'SSO_SITES', sites).includes(site);
@@ -103,7 +103,7 @@ export function ssoOffered(site: Site, env: Env = process.env): boolean {
 }
 
 /** The SSO settings, or undefined when no provider is configured (`SSO_ISSUER` unset). */
-export function readSsoSettings(env: Env = process.env): SsoSettings | undefined {
+export function readSsoSettings(env: Env): SsoSettings | undefined {
   const issuer = providerUrl(env, 'SSO_ISSUER');
   if (!issuer) return undefined;
   const clientId = env.SSO_CLIENT_ID;

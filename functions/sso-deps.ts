@@ -1,12 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Site } from './core/model.ts';
 import type { SsoSignInDeps } from './core/signin/sso.ts';
-import { DynamoSsoLoginStore } from './core/sso/login-store.ts';
 import { DiscoveredOpenIdProvider } from './core/sso/openid-provider.ts';
 import { ProviderHttp } from './core/sso/provider-http.ts';
-import { DynamoSsoSessionStore } from './core/sso/session-store.ts';
-import { createDocumentClient } from './core/storage/dynamo.ts';
-import type { Deps } from './deps.ts';
+import { perRuntime, type Deps } from './deps.ts';
 import { readSignOutPages } from './sign-out-config.ts';
 import { isProviderUrl, readSsoSettings, type SsoSettings } from './sso-config.ts';
 
@@ -41,12 +38,10 @@ function secretLoader(source: SsoSettings['clientSecret']): () => Promise<string
 /** Builds nothing that talks to the provider yet: discovery happens at the first sign-in. */
 export function buildSsoDeps(
   deps: Deps,
-  settings = readSsoSettings(),
-  signOutPages = readSignOutPages(),
+  settings = readSsoSettings(deps.env),
+  signOutPages = readSignOutPages(deps.env),
 ): SsoDeps {
   if (!settings) return { settings, signIn: undefined, signOutPages };
-  const db = createDocumentClient(deps.settings.dynamoEndpoint);
-  const { tableNames } = deps.settings;
   const provider = new DiscoveredOpenIdProvider(
     { ...settings, clientSecret: secretLoader(settings.clientSecret) },
     new ProviderHttp(settings.providerTimeoutMs),
@@ -57,8 +52,8 @@ export function buildSsoDeps(
     signOutPages,
     signIn: {
       provider,
-      logins: new DynamoSsoLoginStore(db, tableNames.ssoLogins),
-      sessions: new DynamoSsoSessionStore(db, tableNames.ssoSessions),
+      logins: deps.stores.ssoLogins,
+      sessions: deps.stores.ssoSessions,
       directory: deps.directory,
       tickets: deps.tickets,
       audit: deps.audit,
@@ -69,9 +64,5 @@ export function buildSsoDeps(
   };
 }
 
-let cached: SsoDeps | undefined;
-
-export function getSsoDeps(deps: Deps): SsoDeps {
-  cached ??= buildSsoDeps(deps);
-  return cached;
-}
+/** Built once per runtime, at the first request that needs it. */
+export const getSsoDeps = perRuntime((deps) => buildSsoDeps(deps));

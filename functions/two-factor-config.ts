@@ -14,7 +14,7 @@ export interface TwoFactorSettings extends TwoFactorRules {
 export const twoFactorDefaults = { pendingSeconds: 300, totpIssuer: 'Web Communicator' } as const;
 
 /** Whether `site` offers two-factor sign-in (on by default); the chooser asks this. */
-export function twoFactorOffered(site: Site, env: Env = process.env): boolean {
+export function twoFactorOffered(site: Site, env: Env): boolean {
   try {
     return readSiteList(env, 'TWO_FACTOR_SITES', sites, { allowNone: true }).includes(site);
   } catch {
@@ -22,7 +22,7 @@ export function twoFactorOffered(site: Site, env: Env = process.env): boolean {
   }
 }
 
-export function readTwoFactorSettings(env: Env = process.env): TwoFactorSettings {
+export function readTwoFactorSettings(env: Env): TwoFactorSettings {
   const offered = readSiteList(env, 'TWO_FACTOR_SITES', sites, { allowNone: true });
   const requiredSites = readSiteList(env, 'TWO_FACTOR_REQUIRED_SITES', [], { allowNone: true });
   const unreachable = requiredSites.filter((site) => !offered.includes(site));

@@ -1,8 +1,5 @@
 import type { TwoFactorDeps } from './core/signin/two-factor.ts';
-import { createDocumentClient } from './core/storage/dynamo.ts';
-import { DynamoFactorStore } from './core/two-factor/factor-store.ts';
-import { DynamoPendingTwoFactorStore } from './core/two-factor/pending-store.ts';
-import type { Deps } from './deps.ts';
+import { perRuntime, type Deps } from './deps.ts';
 import { readTwoFactorSettings, type TwoFactorSettings } from './two-factor-config.ts';
 
 /** What the two-factor handlers (and forms sign-in's policy) need; built once per cold start. */
@@ -11,15 +8,16 @@ export interface TwoFactorHandlerDeps {
   readonly twoFactor: TwoFactorDeps;
 }
 
-export function buildTwoFactorDeps(deps: Deps, settings = readTwoFactorSettings()): TwoFactorHandlerDeps {
-  const db = createDocumentClient(deps.settings.dynamoEndpoint);
-  const { tableNames } = deps.settings;
+export function buildTwoFactorDeps(
+  deps: Deps,
+  settings = readTwoFactorSettings(deps.env),
+): TwoFactorHandlerDeps {
   return {
     settings,
     twoFactor: {
       rules: settings,
-      factors: new DynamoFactorStore(db, tableNames.twoFactor),
-      pending: new DynamoPendingTwoFactorStore(db, tableNames.twoFactorPending),
+      factors: deps.stores.twoFactor,
+      pending: deps.stores.twoFactorPending,
       directory: deps.directory,
       regulator: deps.regulator,
       tickets: deps.tickets,
@@ -30,9 +28,5 @@ export function buildTwoFactorDeps(deps: Deps, settings = readTwoFactorSettings(
   };
 }
 
-let cached: TwoFactorHandlerDeps | undefined;
-
-export function getTwoFactorDeps(deps: Deps): TwoFactorHandlerDeps {
-  cached ??= buildTwoFactorDeps(deps);
-  return cached;
-}
+/** Built once per runtime, at the first request that needs it. */
+export const getTwoFactorDeps = perRuntime((deps) => buildTwoFactorDeps(deps));

@@ -17,8 +17,11 @@ export interface WindowsSettings {
 
 export const windowsDefaults = { clockSkewSeconds: 300, ntlmChallengeSeconds: 60 } as const;
 
-const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number): number =>
-  readInteger(env, name, secondsRange) ?? fallback;
+const positiveInt = (
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+): number => readInteger(env, name, secondsRange) ?? fallback;
 
 /** `REALM=DOMAIN,REALM2=DOMAIN2`. */
 export function parseRealmDomains(raw: string | undefined): Map<string, string> {
@@ -72,7 +75,7 @@ export function parseNtlmDomain(raw: string | undefined): string | undefined {
   return raw;
 }
 
-export function readWindowsSettings(env: NodeJS.ProcessEnv = process.env): WindowsSettings {
+export function readWindowsSettings(env: Readonly<Record<string, string | undefined>>): WindowsSettings {
   const keytab = env.KERBEROS_KEYTAB_FILE
     ? { file: env.KERBEROS_KEYTAB_FILE }
     : env.KERBEROS_KEYTAB_SECRET_ARN

@@ -1,12 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from './config.ts';
-import { DynamoWindowsIdentityStore } from './core/directory/windows-identities.ts';
 import { parseKeytab, ServiceKeys } from './core/kerberos/keytab.ts';
-import { DynamoReplayCache } from './core/kerberos/replay-cache.ts';
-import { DynamoNtlmChallengeStore } from './core/ntlm/challenge-store.ts';
 import type { WindowsSignInDeps } from './core/signin/windows.ts';
-import { createDocumentClient } from './core/storage/dynamo.ts';
 import type { Deps } from './deps.ts';
 import { readWindowsSettings, type WindowsSettings } from './windows-config.ts';
 
@@ -112,7 +108,7 @@ async function keytabFile(file: string, servicePrincipal: string | undefined): P
  * starts (and by the local runtime before it listens), so a wrong setting or an unusable keytab
  * stops the start with a message naming the setting, never a 500 on every request.
  */
-export async function startWindows(env: NodeJS.ProcessEnv = process.env): Promise<WindowsStart> {
+export async function startWindows(env: Readonly<Record<string, string | undefined>>): Promise<WindowsStart> {
   const settings = readWindowsSettings(env);
   const { keytab, servicePrincipal } = settings;
   let keys: KeySource | undefined;
@@ -129,19 +125,17 @@ export async function startWindows(env: NodeJS.ProcessEnv = process.env): Promis
 }
 
 export function buildWindowsDeps(deps: Deps, { settings, keys }: WindowsStart): WindowsDeps {
-  const db = createDocumentClient(deps.settings.dynamoEndpoint);
-  const { tableNames } = deps.settings;
-  const replayCache = new DynamoReplayCache(db, tableNames.kerberosReplay);
+  const replayCache = deps.stores.kerberosReplay;
   const base: Omit<WindowsSignInDeps, 'kerberos'> = {
     directory: deps.directory,
-    identities: new DynamoWindowsIdentityStore(db, tableNames.windowsIdentities),
+    identities: deps.stores.windowsIdentities,
     tickets: deps.tickets,
     audit: deps.audit,
     legacyUrl: deps.settings.legacyUrl,
     realmDomains: settings.realmDomains,
     ntlm: settings.ntlmDomain
       ? {
-          challenges: new DynamoNtlmChallengeStore(db, tableNames.ntlmChallenges),
+          challenges: deps.stores.ntlmChallenges,
           clock: deps.clock,
           domain: settings.ntlmDomain,
           computerName: ntlmComputerName,

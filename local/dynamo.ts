@@ -14,6 +14,7 @@ import {
   type TableKey,
   type TableNames,
 } from '../functions/core/storage/tables.ts';
+import { localEndpointConfig } from '../functions/core/storage/dynamo.ts';
 import { addMissingIndexes } from './dynamo-indexes.ts';
 
 export interface LocalDynamo {
@@ -71,7 +72,7 @@ export async function startLocalDynamo(path: string, port = 0): Promise<LocalDyn
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint });
+  const client = new DynamoDBClient(localEndpointConfig(endpoint));
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   const tableNames = {} as Record<TableKey, string>;
   for (const [key, def] of Object.entries(tables) as [TableKey, TableDefinition][]) {

@@ -32,11 +32,16 @@ for (const [name, value] of Object.entries(ports)) {
 }
 
 const flags = process.argv.slice(2);
-const unknownFlags = flags.filter((flag) => flag !== '--tls');
+const unknownFlags = flags.filter((flag) => flag !== '--tls' && flag !== '--aws-emulation');
 if (unknownFlags.length > 0) {
-  console.error(`Unknown option ${unknownFlags.join(' ')}; the only option is --tls (or set TLS=1).`);
+  console.error(
+    `Unknown option ${unknownFlags.join(' ')}; the options are --tls (or set TLS=1) and --aws-emulation.`,
+  );
   process.exit(2);
 }
+// The embedded mode by default; `--aws-emulation` runs what deploys (DynamoDB stores on dynalite,
+// frames through an emulated `@connections` API) to prove the Lambda path on this machine.
+const mode = flags.includes('--aws-emulation') ? 'aws-emulation' : 'embedded';
 if (env.TLS !== undefined && !['', '0', '1'].includes(env.TLS)) {
   console.error('TLS must be 1 (serve HTTPS) or 0');
   process.exit(2);
@@ -56,17 +61,23 @@ try {
     trustedProxies: env.TRUSTED_PROXIES,
     publicOrigins: { internal: env.PUBLIC_ORIGIN_INTERNAL, external: env.PUBLIC_ORIGIN_EXTERNAL },
     tls,
-    // Handler settings (LEGACY_URL, TICKET_*, REGULATION_*) are read from this environment, as on Lambda.
+    mode,
+    // Handler settings (LEGACY_URL, TICKET_*, REGULATION_*) come from this environment, as on Lambda.
+    handlerSettings: env,
   });
+  const stores =
+    runtime.mode === 'aws-emulation'
+      ? `  mode:          AWS emulation (--aws-emulation)
+  store:         ${runtime.storeUrl} (DynamoDB API, loopback only)
+  connections:   ${runtime.connectionsUrl} (@connections API, loopback only)\n`
+      : `  mode:          embedded (data in ${runtime.dataDir})\n`;
   const certificate = runtime.tls
     ? `  certificate:   ${runtime.tls.certificateFile} (self-signed; trust it to avoid browser warnings)\n`
     : '';
   console.log(`Web Communicator is running.
   internal site: ${runtime.internalUrl}/
   external site: ${runtime.externalUrl}/
-  store:         ${runtime.storeUrl} (DynamoDB API, loopback only)
-  connections:   ${runtime.connectionsUrl} (@connections API, loopback only)
-${certificate}${describeDirectory(runtime.directory)}
+${stores}${certificate}${describeDirectory(runtime.directory)}
 Press Ctrl+C to stop.`);
   const stop = () => {
     runtime.close().then(

@@ -10,6 +10,8 @@ import type { Settings } from '../functions/config.ts';
 export interface RuntimeFile {
   /** The process that runs the product, to tell a file left behind by a crash from a live one. */
   readonly pid: number;
+  /** `embedded` or `aws-emulation` (older files: the emulation). */
+  readonly mode?: 'embedded' | 'aws-emulation';
   /** The handlers' settings: table names, the dynalite and `@connections` endpoints, the key file. */
   readonly settings: Settings;
   /**

@@ -14,7 +14,7 @@ export interface LocalSchedule {
 export function localSchedule(
   tasks: readonly ScheduledTask[],
   defaultMs: number,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>>,
 ): LocalSchedule[] {
   return tasks.map((task) => {
     const name = task.localEverySetting;

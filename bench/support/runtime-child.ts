@@ -1,9 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { takeRequestCounts } from '../../functions/core/metering/request-counts.ts';
-import { getDeps } from '../../functions/deps.ts';
 import { ticketCookieName } from '../../functions/http/ticket-cookie.ts';
 import { authorizers } from '../../functions/routes.ts';
-import { invoke } from '../../local/gateway/lambda.ts';
 import { startRuntime, type Runtime } from '../../local/runtime.ts';
 import type { ChildRequest, ChildStart } from './runtime-protocol.ts';
 
@@ -33,7 +31,7 @@ async function start(options: ChildStart) {
 
 /** Tickets minted by the same domain code a sign-in ends in, without paying a password hash each. */
 async function mint(sipUris: readonly string[]): Promise<string[]> {
-  const deps = await getDeps();
+  const deps = (runtime as Runtime).deps;
   const cookies: string[] = [];
   for (let i = 0; i < sipUris.length; i += 50) {
     const batch = await Promise.all(
@@ -67,7 +65,9 @@ async function timeAuthorizer(cookie: string, count: number): Promise<number[]> 
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const decision = (await invoke(authorizers.http, event)) as { context?: { verdict?: string } };
+    const decision = (await (runtime as Runtime).invoke(authorizers.http, event)) as {
+      context?: { verdict?: string };
+    };
     times.push(performance.now() - started);
     if (decision.context?.verdict !== 'allow') throw new Error('the authorizer refused the bench ticket');
   }

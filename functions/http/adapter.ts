@@ -3,7 +3,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithLambdaAuthorizer
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import type { Principal } from '../core/model.ts';
 import { correlated } from '../correlation.ts';
-import { getDeps, type Deps } from '../deps.ts';
+import type { Deps, SettingsSource } from '../deps.ts';
+import { entry, type HandlerRuntime } from '../entry.ts';
 import { bodyLimitOf, httpRouteOfKey } from '../routes.ts';
 import { assertThroughOrigin } from './origin-verify.ts';
 import { payloadTooLarge } from './request.ts';
@@ -40,9 +41,9 @@ const errorsAsResponses = (): middy.MiddlewareObj<unknown, HttpResult> => ({
 });
 
 /** Refuses, before anything else runs, a request that did not come through the site's CloudFront. */
-const throughOriginOnly = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> => ({
+const throughOriginOnly = (env: SettingsSource): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> => ({
   before: async (request) => {
-    await assertThroughOrigin(request.event.headers);
+    await assertThroughOrigin(request.event.headers, env);
   },
 });
 
@@ -60,27 +61,33 @@ const bodyWithinLimit = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResu
   },
 });
 
-/** A route that needs nothing from the outside world (pages, health): no dependencies are built. */
-export function selfContainedRoute(run: (event: APIGatewayProxyEventV2) => Promise<HttpResult>) {
-  return correlated(
-    middy<APIGatewayProxyEventV2, HttpResult>()
-      .use(securityHeaders())
-      .use(errorsAsResponses())
-      .use(throughOriginOnly())
-      .use(bodyWithinLimit())
-      .handler(async (event) => run(event)),
+/** A route that needs nothing from the outside world but its settings (pages, health): no dependencies are built. */
+export function selfContainedRoute(
+  run: (event: APIGatewayProxyEventV2, env: SettingsSource) => Promise<HttpResult>,
+) {
+  return entry((runtime: HandlerRuntime) =>
+    correlated(
+      middy<APIGatewayProxyEventV2, HttpResult>()
+        .use(securityHeaders())
+        .use(errorsAsResponses())
+        .use(throughOriginOnly(runtime.env))
+        .use(bodyWithinLimit())
+        .handler(async (event) => run(event, runtime.env)),
+    ),
   );
 }
 
 /** A public route: event in, one domain call, response out; errors mapped in one place. */
 export function publicRoute(run: (event: APIGatewayProxyEventV2, deps: Deps) => Promise<HttpResult>) {
-  return correlated(
-    middy<APIGatewayProxyEventV2, HttpResult>()
-      .use(securityHeaders())
-      .use(errorsAsResponses())
-      .use(throughOriginOnly())
-      .use(bodyWithinLimit())
-      .handler(async (event) => run(event, await getDeps())),
+  return entry((runtime: HandlerRuntime) =>
+    correlated(
+      middy<APIGatewayProxyEventV2, HttpResult>()
+        .use(securityHeaders())
+        .use(errorsAsResponses())
+        .use(throughOriginOnly(runtime.env))
+        .use(bodyWithinLimit())
+        .handler(async (event) => run(event, await runtime.deps())),
+    ),
   );
 }
 
@@ -88,15 +95,17 @@ export function publicRoute(run: (event: APIGatewayProxyEventV2, deps: Deps) => 
 export function ticketRoute(
   run: (event: TicketEvent, principal: Principal, deps: Deps) => Promise<HttpResult>,
 ) {
-  return correlated(
-    middy<TicketEvent, HttpResult>()
-      .use(securityHeaders())
-      .use(errorsAsResponses())
-      .use(throughOriginOnly())
-      .use(bodyWithinLimit())
-      .handler(async (event) => {
-        const principal = principalOf(event);
-        return run(event, principal, await getDeps());
-      }),
+  return entry((runtime: HandlerRuntime) =>
+    correlated(
+      middy<TicketEvent, HttpResult>()
+        .use(securityHeaders())
+        .use(errorsAsResponses())
+        .use(throughOriginOnly(runtime.env))
+        .use(bodyWithinLimit())
+        .handler(async (event) => {
+          const principal = principalOf(event);
+          return run(event, principal, await runtime.deps());
+        }),
+    ),
   );
 }

@@ -18,7 +18,7 @@ export const handler = publicRoute(async (event, deps) => {
     assertAssertionOffered(signIn?.rules, site);
     const { user, ticket } = await signInWithAssertion(signIn, settings && event.headers[settings.header], {
       site,
-      sourceAddress: clientAddressOf(event),
+      sourceAddress: clientAddressOf(event, deps.env),
     });
     const cookies = [setTicketCookie(site, ticket.token)];
     return signedInAnswer({ user, ticket }, { asJson: wantsJson(event.headers), cookies });

@@ -5,7 +5,8 @@ import { assertCertificateOffered, checkCertificateForHandoff } from '../core/si
 import { isHandoffState, issueHandoff } from '../core/signin/certificate-handoff.ts';
 import { getCertificateDeps } from '../certificate-deps.ts';
 import { correlated } from '../correlation.ts';
-import { getDeps } from '../deps.ts';
+import type { HandlerRuntime } from '../entry.ts';
+import { entry } from '../entry.ts';
 import { certificatePage, certificatePath } from './certificate-page.ts';
 import { siteOf } from './request.ts';
 import { errorResult, html, redirect, type HttpResult } from './respond.ts';
@@ -37,11 +38,11 @@ const directAccess = () =>
  * site's handlers does not apply here, because nothing here comes through CloudFront, and nothing
  * here mints a ticket or sets a cookie.
  */
-async function answer(event: APIGatewayProxyEvent): Promise<HttpResult> {
+async function answer(runtime: HandlerRuntime, event: APIGatewayProxyEvent): Promise<HttpResult> {
   const site = siteOf(event);
-  const siteOrigin = siteOriginOf(site);
+  const siteOrigin = siteOriginOf(site, runtime.env);
   try {
-    const deps = await getDeps();
+    const deps = await runtime.deps();
     const { settings, signIn } = getCertificateDeps(deps);
     assertCertificateOffered(signIn?.rules, site);
     const domain = settings?.domains[site];
@@ -69,13 +70,15 @@ async function answer(event: APIGatewayProxyEvent): Promise<HttpResult> {
   }
 }
 
-export const handler = correlated(
-  middy<APIGatewayProxyEvent, HttpResult>()
-    .use(securityHeaders())
-    .use({
-      onError: (request) => {
-        request.response = errorResult(request.error);
-      },
-    })
-    .handler(answer),
+export const handler = entry((runtime) =>
+  correlated(
+    middy<APIGatewayProxyEvent, HttpResult>()
+      .use(securityHeaders())
+      .use({
+        onError: (request) => {
+          request.response = errorResult(request.error);
+        },
+      })
+      .handler((event) => answer(runtime, event)),
+  ),
 );

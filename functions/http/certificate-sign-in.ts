@@ -39,14 +39,15 @@ export const handler = publicRoute(async (event, deps) => {
   try {
     const { settings, signIn } = getCertificateDeps(deps);
     assertCertificateOffered(signIn?.rules, site);
-    const context = { site, sourceAddress: clientAddressOf(event) };
+    const context = { site, sourceAddress: clientAddressOf(event, deps.env) };
     const handoff = event.queryStringParameters?.handoff;
     const presented = event.requestContext.authentication?.clientCert?.clientCertPem;
     const domain = settings?.domains[site];
     if (handoff === undefined && !presented && domain) {
       // The domain sends the browser back to the canonical origin: the state cookie must be there.
-      const canonical = siteOriginOf(site);
-      if (requestOriginOf(event, site) !== canonical) return redirect(`${canonical}${certificatePath}`);
+      const canonical = siteOriginOf(site, deps.env);
+      if (requestOriginOf(event, site, deps.env) !== canonical)
+        return redirect(`${canonical}${certificatePath}`);
       const state = newHandoffState();
       return redirect(`${domain}${certificatePath}?state=${state}`, {
         cookies: [setCertificateStateCookie(site, state)],

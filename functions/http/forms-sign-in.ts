@@ -22,7 +22,7 @@ import { setTicketCookie } from './ticket-cookie.ts';
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
-  assertNotCrossSite(event);
+  assertNotCrossSite(event, deps.env);
   const { kind, fields } = readFields(event);
   try {
     const { user, ticket } = await signInWithForms(
@@ -35,7 +35,7 @@ export const handler = publicRoute(async (event, deps) => {
         passwordOnly: passwordOnlyPolicy(getTwoFactorDeps(deps).twoFactor),
       },
       passwordCredentialsOf(fields),
-      signInContextOf(event),
+      signInContextOf(event, deps.env),
     );
     const cookies = [setTicketCookie(site, ticket.token)];
     return signedInAnswer({ user, ticket }, { asJson: kind !== 'form', cookies });

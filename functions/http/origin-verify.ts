@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AppError } from '../core/errors.ts';
+import type { SettingsSource } from '../deps.ts';
 
 /**
  * The header CloudFront adds to every request it sends the APIs, holding a secret Secrets Manager
@@ -10,7 +11,8 @@ import { AppError } from '../core/errors.ts';
  */
 export const originVerifyHeader = 'x-origin-verify';
 
-let cached: Promise<string | undefined> | undefined;
+/** The secret by its ARN: one Secrets Manager read per secret per process, again after a failure. */
+const loaded = new Map<string, Promise<string>>();
 
 async function loadSecret(secretArn: string): Promise<string> {
   const result = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
@@ -19,19 +21,22 @@ async function loadSecret(secretArn: string): Promise<string> {
 }
 
 /** The secret CloudFront sends, read once per cold start; unset (`ORIGIN_VERIFY_SECRET_ARN`) locally. */
-function originSecret(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+function originSecret(env: SettingsSource): Promise<string | undefined> {
   const secretArn = env.ORIGIN_VERIFY_SECRET_ARN;
   if (!secretArn) return Promise.resolve(undefined);
-  cached ??= loadSecret(secretArn).catch((err: unknown) => {
-    cached = undefined;
-    throw err;
-  });
-  return cached;
+  let secret = loaded.get(secretArn);
+  if (!secret) {
+    secret = loadSecret(secretArn).catch((err: unknown) => {
+      loaded.delete(secretArn);
+      throw err;
+    });
+    loaded.set(secretArn, secret);
+  }
+  return secret;
 }
 
 /** Whether requests must prove they came through CloudFront (on AWS; never locally). */
-export const isBehindVerifiedOrigin = (env: NodeJS.ProcessEnv = process.env): boolean =>
-  Boolean(env.ORIGIN_VERIFY_SECRET_ARN);
+export const isBehindVerifiedOrigin = (env: SettingsSource): boolean => Boolean(env.ORIGIN_VERIFY_SECRET_ARN);
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -56,7 +61,7 @@ export function checkOrigin(
  */
 export async function assertThroughOrigin(
   headers: Readonly<Record<string, string | undefined>> | null | undefined,
-  env: NodeJS.ProcessEnv = process.env,
+  env: SettingsSource,
 ): Promise<void> {
   checkOrigin(headers, await originSecret(env));
 }

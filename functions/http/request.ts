@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AppError } from '../core/errors.ts';
 import type { Site } from '../core/model.ts';
+import type { SettingsSource } from '../deps.ts';
 import { bodyLimits } from '../routes.ts';
 import { isBehindVerifiedOrigin } from './origin-verify.ts';
 import { isPublicOrigin } from './site-origin.ts';
@@ -36,7 +37,7 @@ export const viewerAddressHeader = 'x-viewer-address';
  */
 export function clientAddressOf(
   event: Pick<APIGatewayProxyEventV2, 'headers' | 'requestContext'>,
-  env: NodeJS.ProcessEnv = process.env,
+  env: SettingsSource,
 ): string {
   const sourceIp = event.requestContext.http.sourceIp;
   if (!isBehindVerifiedOrigin(env)) return sourceIp;
@@ -45,10 +46,10 @@ export function clientAddressOf(
 }
 
 /** How a sign-in request arrived: the site, whether over HTTPS, and the client's address. */
-export const signInContextOf = (event: APIGatewayProxyEventV2) => ({
+export const signInContextOf = (event: APIGatewayProxyEventV2, env: SettingsSource) => ({
   site: siteOf(event),
   secureTransport: isSecureTransport(event),
-  sourceAddress: clientAddressOf(event),
+  sourceAddress: clientAddressOf(event, env),
 });
 
 /** The fields every password form posts (forms sign-in, and two-factor's first step), bounded. */
@@ -123,13 +124,13 @@ export function optionalStringField(
  * or, from browsers that send none, by an `Origin` that is not one of the site's public origins
  * (`null` included). Clients that send neither (non-browsers) are not affected.
  */
-export function assertNotCrossSite(event: APIGatewayProxyEventV2): void {
+export function assertNotCrossSite(event: APIGatewayProxyEventV2, env: SettingsSource): void {
   const site = event.headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') {
     throw new AppError('cross_site_request', 'This request came from another site and was refused.');
   }
   const origin = event.headers.origin;
-  if (site === undefined && origin !== undefined && !isPublicOrigin(siteOf(event), origin)) {
+  if (site === undefined && origin !== undefined && !isPublicOrigin(siteOf(event), origin, env)) {
     throw new AppError('cross_site_request', 'This request came from another site and was refused.');
   }
 }
@@ -140,9 +141,9 @@ export function assertNotCrossSite(event: APIGatewayProxyEventV2): void {
  * so without this any page could open a connection as the signed-in user. Upgrades without an
  * `Origin` come from non-browser clients and are not affected.
  */
-export function assertSameOriginUpgrade(origin: string | undefined, site: Site): void {
+export function assertSameOriginUpgrade(origin: string | undefined, site: Site, env: SettingsSource): void {
   if (origin === undefined) return;
-  if (!isPublicOrigin(site, origin)) {
+  if (!isPublicOrigin(site, origin, env)) {
     throw new AppError('cross_site_request', 'This connection was opened from another site and was refused.');
   }
 }

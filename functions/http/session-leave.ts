@@ -10,7 +10,7 @@ import { noContent } from './respond.ts';
  * sign-out is.
  */
 export const handler = ticketRoute(async (event, principal, deps) => {
-  assertNotCrossSite(event);
+  assertNotCrossSite(event, deps.env);
   await deps.tickets.leave(principal.ticketId);
   return noContent();
 });

@@ -26,7 +26,7 @@ export async function signOutDestination(
   const sso = getSsoDeps(deps);
   const page = sso.signOutPages[site];
   if (ended?.authMethod !== 'sso' || !sso.signIn) return { location: page, cookies: [] };
-  const absolutePage = page.startsWith('/') ? `${siteOriginOf(site)}${page}` : page;
+  const absolutePage = page.startsWith('/') ? `${siteOriginOf(site, deps.env)}${page}` : page;
   const providerSignOut = await ssoEndSessionLocation(sso.signIn, ended, absolutePage);
   return { location: providerSignOut ?? page, cookies: [setSsoSignedOutCookie(site)] };
 }

@@ -13,7 +13,7 @@ import { clearTicketCookie, readTicketCookie } from './ticket-cookie.ts';
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
-  assertNotCrossSite(event);
+  assertNotCrossSite(event, deps.env);
   const ended = await signOut(deps, readTicketCookie(event.cookies, site));
   const next = await signOutDestination(deps, site, ended);
   const cookies = [clearTicketCookie(site), ...next.cookies];

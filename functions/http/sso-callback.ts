@@ -38,7 +38,7 @@ export const handler = publicRoute(async (event, deps) => {
     const query = event.queryStringParameters ?? {};
     const { user, ticket, persistentSeconds } = await completeSsoSignIn(signIn, {
       site,
-      sourceAddress: clientAddressOf(event),
+      sourceAddress: clientAddressOf(event, deps.env),
       state: parameter(query, 'state'),
       cookieState: readCookie(event.cookies, ssoStateCookieName(site)),
       code: parameter(query, 'code'),

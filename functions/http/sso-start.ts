@@ -23,8 +23,8 @@ export const ssoPage = { title: 'Single sign-on', retryPath: '/auth/sso' } as co
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
-  const canonical = siteOriginOf(site);
-  if (requestOriginOf(event, site) !== canonical) {
+  const canonical = siteOriginOf(site, deps.env);
+  if (requestOriginOf(event, site, deps.env) !== canonical) {
     return redirect(`${canonical}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`);
   }
   try {

@@ -11,10 +11,10 @@ import { json } from './respond.ts';
  * options; `POST /auth/two-factor/enrol/security-key` takes the key's registration.
  */
 export const handler = ticketRoute(async (event, principal, deps) => {
-  assertNotCrossSite(event);
+  assertNotCrossSite(event, deps.env);
   const { settings, twoFactor } = getTwoFactorDeps(deps);
   const { fields } = readFields(event);
-  const party = relyingPartyOf(event, settings);
+  const party = relyingPartyOf(event, settings, deps.env);
   if (event.rawPath.endsWith('/options')) {
     return json(200, await beginSecurityKeyEnrolment(twoFactor, principal, party));
   }

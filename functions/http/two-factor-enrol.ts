@@ -29,7 +29,7 @@ export const handler = ticketRoute(async (event, principal, deps) => {
     const hasFactor = current.totp === 'active' || current.securityKeys > 0;
     return html(200, enrolPage({ ...current, stepUp: hasFactor && principal.authMethod !== 'two-factor' }));
   }
-  assertNotCrossSite(event);
+  assertNotCrossSite(event, deps.env);
   const { kind, fields } = readFields(event);
   if (event.rawPath.endsWith('/confirm')) {
     try {

@@ -24,13 +24,13 @@ export const secondStepPath = '/auth/two-factor/verify';
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
-  assertNotCrossSite(event);
+  assertNotCrossSite(event, deps.env);
   const { kind, fields } = readFields(event);
   try {
     const step = await startTwoFactorSignIn(
       getTwoFactorDeps(deps).twoFactor,
       passwordCredentialsOf(fields),
-      signInContextOf(event),
+      signInContextOf(event, deps.env),
     );
     const cookies = [setTwoFactorCookie(site, step.token, step.maxAgeSeconds)];
     if (kind === 'form') return redirect(secondStepPath, { cookies });

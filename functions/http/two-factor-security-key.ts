@@ -15,12 +15,12 @@ import { clearTwoFactorCookie, readTwoFactorCookie } from './two-factor-cookie.t
  */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
-  assertNotCrossSite(event);
+  assertNotCrossSite(event, deps.env);
   const { settings, twoFactor } = getTwoFactorDeps(deps);
   const { fields } = readFields(event);
   const token = readTwoFactorCookie(event.cookies, site);
-  const context = signInContextOf(event);
-  const party = relyingPartyOf(event, settings);
+  const context = signInContextOf(event, deps.env);
+  const party = relyingPartyOf(event, settings, deps.env);
   if (event.rawPath.endsWith('/options')) {
     return json(200, await securityKeyChallenge(twoFactor, token, context, party));
   }

@@ -12,14 +12,14 @@ import { expiredStepPage, secondStepPage } from './two-factor-pages.ts';
 /** `POST /auth/two-factor/totp`: step 2 with an authenticator app's code; then the ticket. */
 export const handler = publicRoute(async (event, deps) => {
   const site = siteOf(event);
-  assertNotCrossSite(event);
+  assertNotCrossSite(event, deps.env);
   const { kind, fields } = readFields(event);
   try {
     const { user, ticket } = await completeWithTotp(
       getTwoFactorDeps(deps).twoFactor,
       readTwoFactorCookie(event.cookies, site),
       stringField(fields, 'code', 16),
-      signInContextOf(event),
+      signInContextOf(event, deps.env),
     );
     const cookies = [setTicketCookie(site, ticket.token), clearTwoFactorCookie(site)];
     return signedInAnswer({ user, ticket }, { asJson: kind !== 'form', cookies });

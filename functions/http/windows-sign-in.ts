@@ -4,7 +4,9 @@ import type { DirectoryUser, Site } from '../core/model.ts';
 import type { IssuedTicket } from '../core/tickets/tickets.ts';
 import { signInWithKerberos, type WindowsSignInDeps } from '../core/signin/windows.ts';
 import { challengeNtlm, signInWithNtlm } from '../core/signin/windows-ntlm.ts';
+import { perRuntimeAsync, type SettingsSource } from '../deps.ts';
 import { checkedAtStart } from '../start-refusal.ts';
+import { onLambda } from '../startup-check.ts';
 import { buildWindowsDeps, startWindows } from '../windows-deps.ts';
 import type { WindowsSettings } from '../windows-config.ts';
 import { publicRoute } from './adapter.ts';
@@ -24,10 +26,16 @@ const mechanismsOf = (settings: WindowsSettings): WindowsMechanisms => ({
   ntlm: settings.ntlmDomain !== undefined,
 });
 
-// Read and checked as the function starts: a wrong setting or an unusable keytab fails the cold
-// start with a message naming the setting (and the local runtime refuses to start), never a 500 per request.
-const windowsStart = await checkedAtStart(() => startWindows());
-let windowsDeps: ReturnType<typeof buildWindowsDeps> | undefined;
+// Read and checked as the function starts on Lambda: a wrong setting or an unusable keytab fails the
+// cold start with a message naming the setting, never a 500 per request (the local runtime checks
+// them before it listens).
+if (onLambda()) await checkedAtStart(() => startWindows(process.env));
+
+/** The settings and service keys of a runtime, and what its sign-ins need: built once per runtime. */
+const windowsOf = perRuntimeAsync(async (deps) => {
+  const start = await startWindows(deps.env);
+  return { start, windowsDeps: buildWindowsDeps(deps, start) };
+});
 
 function refusal(
   event: APIGatewayProxyEventV2,
@@ -63,12 +71,13 @@ async function ntlmLeg(
   signIn: WindowsSignInDeps,
   site: Site,
   authorization: WindowsAuthorization,
+  env: SettingsSource,
 ): Promise<HttpResult> {
   const context = {
     site,
-    sourceAddress: clientAddressOf(event),
+    sourceAddress: clientAddressOf(event, env),
     secureTransport: isSecureTransport(event),
-    publicOrigins: publicOriginsOf(site).accepted,
+    publicOrigins: publicOriginsOf(site, env).accepted,
   };
   const { token } = authorization;
   const messageType = token.length >= 12 ? token.readUInt32LE(8) : 0;
@@ -96,9 +105,9 @@ export const handler = publicRoute(async (event, deps) => {
       undefined,
     );
   }
-  windowsDeps ??= buildWindowsDeps(deps, windowsStart);
+  const { start, windowsDeps } = await windowsOf(deps);
   const signIn = await windowsDeps.signIn();
-  const mechanisms = mechanismsOf(windowsStart.settings);
+  const mechanisms = mechanismsOf(start.settings);
   let scheme: WindowsAuthorization['scheme'] | undefined;
   try {
     const authorization = readWindowsAuthorization(event.headers.authorization);
@@ -109,10 +118,10 @@ export const handler = publicRoute(async (event, deps) => {
         'Sign in with Windows: this browser did not offer Windows credentials.',
       );
     }
-    if (authorization.scheme === 'ntlm') return await ntlmLeg(event, signIn, site, authorization);
+    if (authorization.scheme === 'ntlm') return await ntlmLeg(event, signIn, site, authorization, deps.env);
     const { responseToken, ...result } = await signInWithKerberos(signIn, authorization.token, {
       site,
-      sourceAddress: clientAddressOf(event),
+      sourceAddress: clientAddressOf(event, deps.env),
     });
     const headers: Record<string, string> =
       responseToken.length > 0 ? { 'www-authenticate': `Negotiate ${responseToken.toString('base64')}` } : {};

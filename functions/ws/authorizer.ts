@@ -3,7 +3,7 @@ import { isAppError } from '../core/errors.ts';
 import { metricNames } from '../core/metrics/metrics.ts';
 import { authorizeTicket } from '../core/policy/authorize-ticket.ts';
 import { correlated } from '../correlation.ts';
-import { getDeps } from '../deps.ts';
+import { entry } from '../entry.ts';
 import { assertThroughOrigin } from '../http/origin-verify.ts';
 import { assertSameOriginUpgrade, siteOf } from '../http/request.ts';
 import { readTicketCookie } from '../http/ticket-cookie.ts';
@@ -15,40 +15,42 @@ import '../startup-check.ts'; // every setting checked as the module loads, not 
  * explicit Deny (403), as does an upgrade a browser started from an origin that is not one of the
  * site's configured public origins (cross-site WebSocket hijacking). API Gateway runs it only at `$connect`, so later frames re-check the ticket.
  */
-export const handler = correlated(async function authorizeConnect(
-  event: APIGatewayRequestAuthorizerEvent,
-): Promise<APIGatewayAuthorizerResult> {
-  const deps = await getDeps();
-  const decided = (verdict: 'allow' | 'deny', reason: string) =>
-    deps.metrics.count(metricNames.authorizerDecisions, {
-      Api: 'websocket',
-      Verdict: verdict,
-      Reason: reason,
-    });
-  const site = siteOf(event);
-  const header = (wanted: string) =>
-    Object.entries(event.headers ?? {})
-      .filter(([name]) => name.toLowerCase() === wanted)
-      .map(([, value]) => value ?? '');
-  const cookieHeaders = header('cookie');
-  try {
-    await assertThroughOrigin(event.headers);
-    assertSameOriginUpgrade(header('origin')[0], site);
-    const principal = await authorizeTicket(
-      { ...deps, legacyUrl: deps.settings.legacyUrl },
-      readTicketCookie(cookieHeaders, site),
-      site,
-      { activity: false },
-    );
-    decided('allow', 'valid_ticket');
-    return policy(principal.sipUri, 'Allow', event.methodArn, { ...principal });
-  } catch (err) {
-    if (!isAppError(err)) throw err;
-    decided('deny', err.code);
-    if (err.code === 'unauthenticated') throw new Error('Unauthorized', { cause: err });
-    return policy('refused', 'Deny', event.methodArn, { error: err.code });
-  }
-});
+export const handler = entry((runtime) =>
+  correlated(async function authorizeConnect(
+    event: APIGatewayRequestAuthorizerEvent,
+  ): Promise<APIGatewayAuthorizerResult> {
+    const deps = await runtime.deps();
+    const decided = (verdict: 'allow' | 'deny', reason: string) =>
+      deps.metrics.count(metricNames.authorizerDecisions, {
+        Api: 'websocket',
+        Verdict: verdict,
+        Reason: reason,
+      });
+    const site = siteOf(event);
+    const header = (wanted: string) =>
+      Object.entries(event.headers ?? {})
+        .filter(([name]) => name.toLowerCase() === wanted)
+        .map(([, value]) => value ?? '');
+    const cookieHeaders = header('cookie');
+    try {
+      await assertThroughOrigin(event.headers, runtime.env);
+      assertSameOriginUpgrade(header('origin')[0], site, runtime.env);
+      const principal = await authorizeTicket(
+        { ...deps, legacyUrl: deps.settings.legacyUrl },
+        readTicketCookie(cookieHeaders, site),
+        site,
+        { activity: false },
+      );
+      decided('allow', 'valid_ticket');
+      return policy(principal.sipUri, 'Allow', event.methodArn, { ...principal });
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      decided('deny', err.code);
+      if (err.code === 'unauthenticated') throw new Error('Unauthorized', { cause: err });
+      return policy('refused', 'Deny', event.methodArn, { error: err.code });
+    }
+  }),
+);
 
 function policy(
   principalId: string,

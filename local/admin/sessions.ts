@@ -1,11 +1,7 @@
 import type { Settings } from '../../functions/config.ts';
-import { toEpochSeconds } from '../../functions/core/clock.ts';
-import { DynamoConnectionStore } from '../../functions/core/realtime/connections.ts';
 import { SessionAdmin } from '../../functions/core/sessions/session-admin.ts';
-import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
-import { DynamoTicketStore } from '../../functions/core/tickets/store.ts';
-import { DynamoUserTicketIndex } from '../../functions/core/tickets/user-tickets.ts';
 import { buildDeps } from '../../functions/deps.ts';
+import { awsAdapters } from '../../functions/lambda-deps.ts';
 import type { SessionsCommand } from './arguments.ts';
 import { reachingTheProduct } from './connect.ts';
 import { ProductUnreachable } from './failures.ts';
@@ -13,16 +9,14 @@ import { describeRevoked, describeSessions } from './report.ts';
 
 /** Session administration built around the given settings, from the same parts the handlers use. */
 export async function sessionAdminFor(settings: Settings): Promise<SessionAdmin> {
-  const deps = await buildDeps(settings);
-  const db = createDocumentClient(settings.dynamoEndpoint);
-  const { tableNames } = settings;
+  // The admin command's own environment, as the handlers' would be (the directory provider).
+  const deps = await buildDeps(process.env, awsAdapters(settings), settings);
+  const { stores } = deps;
   return new SessionAdmin({
     ...deps,
-    ticketRecords: new DynamoTicketStore(db, tableNames.tickets),
-    userTickets: new DynamoUserTicketIndex(db, tableNames.tickets),
-    connections: new DynamoConnectionStore(db, tableNames.connections, () =>
-      toEpochSeconds(deps.clock.now()),
-    ),
+    ticketRecords: stores.tickets,
+    userTickets: stores.userTickets,
+    connections: stores.connections,
   });
 }
 

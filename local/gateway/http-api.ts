@@ -14,7 +14,7 @@ import {
 import { verifiedClientCertificate } from './client-certificate.ts';
 import { commonLogTime, joinedQueryParameters } from './event-formats.ts';
 import { apiGatewayAnswer, gatewayRefusal, sendAndClose } from './gateway-answers.ts';
-import { invoke } from './lambda.ts';
+import type { LocalFunctions } from './lambda.ts';
 import { clientAddress, forwardedHeaders, type ProxyTrust } from './proxy-trust.ts';
 
 interface MatchedRoute {
@@ -80,6 +80,8 @@ function declaredLength(req: IncomingMessage): number | undefined {
 export interface HttpApiOptions {
   readonly site: Site;
   readonly proxyTrust: ProxyTrust;
+  /** The runtime's handler modules. */
+  readonly functions: LocalFunctions;
 }
 
 /**
@@ -145,7 +147,7 @@ export function createHttpApi(options: HttpApiOptions) {
     };
     try {
       if (route.auth === 'ticket') {
-        const decision = (await invoke(authorizers.http, {
+        const decision = (await options.functions.invoke(authorizers.http, {
           version: '2.0',
           type: 'REQUEST',
           routeArn: `arn:aws:execute-api:local:000000000000:local-${site}/$default/${method}${url.pathname}`,
@@ -168,7 +170,10 @@ export function createHttpApi(options: HttpApiOptions) {
           lambda: decision.context ?? {},
         };
       }
-      const result = (await invoke(route.handler, event)) as APIGatewayProxyStructuredResultV2;
+      const result = (await options.functions.invoke(
+        route.handler,
+        event,
+      )) as APIGatewayProxyStructuredResultV2;
       send(res, result);
     } catch (err) {
       console.error(`[gateway] ${route.handler} failed:`, err);

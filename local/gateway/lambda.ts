@@ -3,25 +3,19 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { countRequest } from '../../functions/core/metering/request-counts.ts';
+import type { HandlerRuntime } from '../../functions/entry.ts';
 import type { HandlerModule } from '../../functions/routes.ts';
 
 const functionsDir = fileURLToPath(new URL('../../functions/', import.meta.url));
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
-const loaded = new Map<HandlerModule, Promise<Handler>>();
+type ModuleHandler = Handler & { readonly forRuntime?: (runtime: HandlerRuntime) => Handler };
 
-function load(module: HandlerModule): Promise<Handler> {
-  let handler = loaded.get(module);
-  if (!handler) {
-    handler = import(pathToFileURL(join(functionsDir, `${module}.ts`)).href).then(
-      (m: { handler?: Handler }) => {
-        if (typeof m.handler !== 'function') throw new Error(`functions/${module}.ts exports no handler`);
-        return m.handler;
-      },
-    );
-    loaded.set(module, handler);
-  }
-  return handler;
+/** A handler module's export, as Lambda would load it. */
+async function load(module: HandlerModule): Promise<ModuleHandler> {
+  const m = (await import(pathToFileURL(join(functionsDir, `${module}.ts`)).href)) as { handler?: unknown };
+  if (typeof m.handler !== 'function') throw new Error(`functions/${module}.ts exports no handler`);
+  return m.handler as ModuleHandler;
 }
 
 type InvocationListener = (module: HandlerModule, event: unknown) => void;
@@ -36,11 +30,41 @@ export function observeInvocations(listener: InvocationListener): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Invokes a handler module as Lambda would: same module, an event, and a context object. */
-export async function invoke(module: HandlerModule, event: unknown): Promise<unknown> {
+/**
+ * The handler modules of one runtime: each built once against that runtime's settings and
+ * dependencies (two runtimes in one process each have their own), and invoked as Lambda would
+ * invoke it — same module, an event, and a context object.
+ */
+export class LocalFunctions {
+  private readonly built = new Map<HandlerModule, Promise<Handler>>();
+
+  constructor(private readonly runtime: HandlerRuntime) {}
+
+  invoke(module: HandlerModule, event: unknown): Promise<unknown> {
+    let handler = this.built.get(module);
+    if (!handler) {
+      handler = load(module).then((exported) => {
+        if (!exported.forRuntime) throw new Error(`functions/${module}.ts is not built with entry()`);
+        return exported.forRuntime(this.runtime);
+      });
+      this.built.set(module, handler);
+    }
+    return run(module, handler, event);
+  }
+}
+
+/**
+ * Invokes a handler module on Lambda's own terms: its dependencies built from this process's
+ * environment, as in a Lambda instance (the tests of the AWS path use it).
+ */
+export function invoke(module: HandlerModule, event: unknown): Promise<unknown> {
+  return run(module, load(module), event);
+}
+
+async function run(module: HandlerModule, loading: Promise<Handler>, event: unknown): Promise<unknown> {
   countRequest(`lambda ${module}`);
   for (const listener of listeners) listener(module, event);
-  const handler = await load(module);
+  const handler = await loading;
   const deadline = Date.now() + 30_000;
   const context: Context = {
     callbackWaitsForEmptyEventLoop: true,

@@ -30,9 +30,7 @@ function seconds(env: Readonly<Record<string, string | undefined>>, name: string
 }
 
 /** `HTTP_HEADERS_TIMEOUT_SECONDS` and `HTTP_REQUEST_TIMEOUT_SECONDS` (docs/settings.md), checked. */
-export function readRequestTimeouts(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): RequestTimeouts {
+export function readRequestTimeouts(env: Readonly<Record<string, string | undefined>>): RequestTimeouts {
   const headersSeconds = seconds(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', defaultRequestTimeouts.headersSeconds);
   const requestSeconds = seconds(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', defaultRequestTimeouts.requestSeconds);
   if (headersSeconds > requestSeconds) {
@@ -94,7 +92,7 @@ function refuseConnect(_req: unknown, socket: Duplex): void {
 export function createSiteServer(
   tls: { readonly key: string; readonly cert: string; readonly clientCa?: string } | undefined,
   listener: RequestListener,
-  timeouts: RequestTimeouts = readRequestTimeouts(),
+  timeouts: RequestTimeouts,
 ): Server {
   const limits = {
     maxHeaderSize: httpHeaderLimitBytes,

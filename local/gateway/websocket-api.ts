@@ -7,7 +7,7 @@ import type { Site } from '../../functions/core/model.ts';
 import { authorizers, webSocketPath, webSocketRoutes, type HandlerModule } from '../../functions/routes.ts';
 import { commonLogTime, multiValueQueryParameters } from './event-formats.ts';
 import { answerOnSocket, apiGatewayAnswer, gatewayRefusal } from './gateway-answers.ts';
-import { invoke } from './lambda.ts';
+import type { LocalFunctions } from './lambda.ts';
 import { clientAddress, forwardedHeaders, type ProxyTrust } from './proxy-trust.ts';
 
 /** API Gateway WebSocket limits. */
@@ -159,7 +159,10 @@ export class WebSocketGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: webSocketLimits.messageBytes });
   readonly management: Server;
 
-  constructor(private readonly proxyTrust: ProxyTrust) {
+  constructor(
+    private readonly proxyTrust: ProxyTrust,
+    private readonly functions: LocalFunctions,
+  ) {
     this.management = createServer((req, res) => {
       this.handleManagement(req).then(
         ({ status, body, type }) => {
@@ -209,7 +212,7 @@ export class WebSocketGateway {
       };
       const authorizing = Date.now();
       try {
-        decision = (await invoke(authorizers.webSocket, {
+        decision = (await this.functions.invoke(authorizers.webSocket, {
           type: 'REQUEST',
           methodArn: `arn:aws:execute-api:local:000000000000:local-ws-${site}/${stage}/$connect`,
           headers,
@@ -228,7 +231,7 @@ export class WebSocketGateway {
       const allowed = decision?.policyDocument?.Statement?.every((s) => s.Effect === 'Allow') ?? false;
       if (!allowed) return await rejectUpgrade(socket, 403, 'Forbidden');
       const authorizer = authorizerContext(decision, Date.now() - authorizing);
-      const connected = (await invoke(routeHandlers.get('$connect') as HandlerModule, {
+      const connected = (await this.functions.invoke(routeHandlers.get('$connect') as HandlerModule, {
         headers,
         multiValueHeaders,
         ...query,
@@ -332,7 +335,7 @@ export class WebSocketGateway {
     handler: HandlerModule,
     event: unknown,
   ): Promise<{ failed: boolean; result?: unknown }> {
-    const run = invoke(handler, event).then(
+    const run = this.functions.invoke(handler, event).then(
       (result: unknown) => ({ failed: false, result }),
       (err: unknown) => {
         console.error(`[gateway] ${handler} failed:`, err);
@@ -342,6 +345,27 @@ export class WebSocketGateway {
     this.pending.add(run);
     void run.finally(() => this.pending.delete(run));
     return run;
+  }
+
+  /** `@connections` POST: the frame goes to the connection, or `gone` when it is not open. */
+  post(connectionId: string, data: string): 'sent' | 'gone' {
+    const conn = this.connections.get(connectionId);
+    if (!conn || conn.socket.readyState !== WebSocket.OPEN) return 'gone';
+    conn.socket.send(data);
+    return 'sent';
+  }
+
+  /** `@connections` GET: whether the connection is open. */
+  has(connectionId: string): boolean {
+    return this.connections.get(connectionId)?.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** `@connections` DELETE: closes the connection (its `$disconnect` follows). */
+  remove(connectionId: string): void {
+    const conn = this.connections.get(connectionId);
+    if (!conn) return;
+    conn.disconnectReason = 'Connection deleted';
+    conn.socket.close(1000, 'Connection deleted');
   }
 
   private async handleManagement(
@@ -367,7 +391,7 @@ export class WebSocketGateway {
         if (size > webSocketLimits.messageBytes) {
           return { status: 413, body: '{"message":"Payload too large"}', type: 'PayloadTooLargeException' };
         }
-        conn.socket.send(Buffer.concat(chunks).toString('utf8'));
+        this.post(id, Buffer.concat(chunks).toString('utf8'));
         return { status: 200, body: '' };
       }
       case 'GET':
@@ -380,8 +404,7 @@ export class WebSocketGateway {
           }),
         };
       case 'DELETE':
-        conn.disconnectReason = 'Connection deleted';
-        conn.socket.close(1000, 'Connection deleted');
+        this.remove(id);
         return { status: 204, body: '' };
       default:
         return { status: 405, body: '{"message":"Method Not Allowed"}' };

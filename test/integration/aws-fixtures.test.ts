@@ -13,7 +13,6 @@ import {
   type HandlerModule,
   type HttpRoute,
 } from '../../functions/routes.ts';
-import { invoke } from '../../local/gateway/lambda.ts';
 import { awsEvent, awsEventNames } from '../support/aws-events.ts';
 import { demo, signIn } from './support/client.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
@@ -44,7 +43,7 @@ const record = (value: unknown) => value as Json;
 
 async function run(module: HandlerModule, event: unknown): Promise<Json> {
   driven.add(module);
-  return record(await invoke(module, event));
+  return record(await rt.invoke(module, event));
 }
 
 const hostOf = (site: Site) => new URL(site === 'internal' ? rt.internal : rt.external).host;

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
-import { invoke } from '../../local/gateway/lambda.ts';
 import { originVerifyHeader } from '../../functions/http/origin-verify.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { makePki, opensslAvailable, type Pki, type PkiCard } from '../support/openssl-pki.ts';
@@ -76,6 +75,14 @@ before(async () => {
   await writeFile(join(dir, 'smart-card.crl'), pki.crl());
   originSecret.value = randomBytes(24).toString('hex');
   const endpoint = await startSecretsManager();
+  // The AWS SDK's own configuration, from the process environment as on Lambda: the Secrets
+  // Manager stand-in, and a region and credentials to sign with.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+    AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+  });
   rt = await startTestRuntime({
     tls: true,
     publicOrigins: { internal: site.origin },
@@ -85,10 +92,6 @@ before(async () => {
       CLIENT_CERT_CRL_FILE: join(dir, 'smart-card.crl'),
       CLIENT_CERT_DOMAIN_INTERNAL: domain.origin,
       ORIGIN_VERIFY_SECRET_ARN: originSecret.arn,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-      AWS_SECRET_ACCESS_KEY: 'local-test-secret',
     },
   });
 });
@@ -185,9 +188,9 @@ function onTheDomain(
 }
 
 const siteHandler = (event: APIGatewayProxyEventV2) =>
-  invoke('http/certificate-sign-in', event) as Promise<Answer>;
+  rt.invoke('http/certificate-sign-in', event) as Promise<Answer>;
 const domainHandler = (event: APIGatewayProxyEvent) =>
-  invoke('http/certificate-domain-sign-in', event) as Promise<Answer>;
+  rt.invoke('http/certificate-domain-sign-in', event) as Promise<Answer>;
 
 const headerOf = (answer: Answer, name: string) =>
   Object.entries(answer.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];

@@ -138,12 +138,7 @@ if (available === true) {
 
   describe('LDAP directory: transport', () => {
     const directoryWith = (overrides: Record<string, string>) =>
-      buildDirectory(
-        undefined as never,
-        {} as never,
-        systemClock,
-        readDirectorySettings(slapd.settings(overrides)),
-      );
+      buildDirectory(undefined as never, systemClock, {}, readDirectorySettings(slapd.settings(overrides)));
 
     it('speaks StartTLS on ldap:// and checks the certificate', async () => {
       const directory = await directoryWith({ LDAP_URL: slapd.ldapUrl, LDAP_STARTTLS: 'true' });

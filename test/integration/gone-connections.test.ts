@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { readSettings } from '../../functions/config.ts';
 import { systemClock } from '../../functions/core/clock.ts';
 import { takeRequestCounts } from '../../functions/core/metering/request-counts.ts';
 import { connectionTtlSeconds, DynamoConnectionStore } from '../../functions/core/realtime/connections.ts';
@@ -24,8 +23,8 @@ let sweepGoneConnections: () => Promise<{ checked: number; removed: number }>;
 before(async () => {
   rt = await startTestRuntime({ scheduleIntervalMs: 3_600_000 });
   db = createDocumentClient(rt.storeUrl);
-  // Loaded as Lambda loads it, once its settings are in the environment (it checks them as it loads).
-  ({ handler: sweepGoneConnections } = await import('../../functions/scheduled/sweep-gone-connections.ts'));
+  sweepGoneConnections = () =>
+    rt.invoke('scheduled/sweep-gone-connections', {}) as Promise<{ checked: number; removed: number }>;
 });
 after(async () => {
   db?.destroy();
@@ -40,7 +39,7 @@ async function ghost(
   connection: LiveConnection,
   options: { readonly row: boolean },
 ): Promise<void> {
-  const { tableNames } = readSettings();
+  const { tableNames } = rt.deps.settings;
   if (options.row) {
     await new DynamoConnectionStore(db, tableNames.connections, () => Math.floor(Date.now() / 1000)).put({
       ...connection,
@@ -59,7 +58,7 @@ async function ghost(
 async function connectionIdsOf(sipUri: string): Promise<string[]> {
   const { Items } = await db.send(
     new QueryCommand({
-      TableName: readSettings().tableNames.connections,
+      TableName: rt.deps.settings.tableNames.connections,
       KeyConditionExpression: 'sipUri = :u',
       ExpressionAttributeValues: { ':u': sipUri },
       ConsistentRead: true,
@@ -70,7 +69,11 @@ async function connectionIdsOf(sipUri: string): Promise<string[]> {
 
 async function liveOnRow(sipUri: string): Promise<string[]> {
   const { Item } = await db.send(
-    new GetCommand({ TableName: readSettings().tableNames.presence, Key: { sipUri }, ConsistentRead: true }),
+    new GetCommand({
+      TableName: rt.deps.settings.tableNames.presence,
+      Key: { sipUri },
+      ConsistentRead: true,
+    }),
   );
   const live = (Item?.live as Set<string> | undefined) ?? new Set<string>();
   return [...live].map((entry) => (JSON.parse(entry) as { connectionId: string }).connectionId).sort();
@@ -104,7 +107,7 @@ describe('the scheduled sweep of connections gone without a $disconnect', () => 
       assert.ok(carolsConnection);
       await db.send(
         new UpdateCommand({
-          TableName: readSettings().tableNames.connections,
+          TableName: rt.deps.settings.tableNames.connections,
           Key: { sipUri: demo.carol.sipUri, connectionId: carolsConnection },
           UpdateExpression: 'SET connectedAt = :t',
           ExpressionAttributeValues: { ':t': minutesAgo(5) },

@@ -24,7 +24,7 @@ const password = 'alice-schema-pass';
 let slapd: Slapd;
 
 const directory = () =>
-  buildDirectory(undefined as never, {} as never, systemClock, readDirectorySettings(slapd.settings()));
+  buildDirectory(undefined as never, systemClock, {}, readDirectorySettings(slapd.settings()));
 
 /** ldapmodify as the directory's administrator, the changes (LDIF) on standard input. */
 const modify = (ldif: string) =>

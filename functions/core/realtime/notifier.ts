@@ -4,6 +4,7 @@ import {
   GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { localEndpointConfig } from '../storage/dynamo.ts';
 
 /** Where a connection can be reached. */
 export interface ConnectionAddress {
@@ -79,7 +80,9 @@ export class ApiGatewayNotifier implements Notifier, ConnectionProbe {
     const url = this.endpointOverride ?? endpoint;
     let client = this.clients.get(url);
     if (!client) {
-      client = new ApiGatewayManagementApiClient({ endpoint: url });
+      client = new ApiGatewayManagementApiClient(
+        this.endpointOverride ? localEndpointConfig(url) : { endpoint: url },
+      );
       this.clients.set(url, client);
     }
     return client;

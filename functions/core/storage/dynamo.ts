@@ -14,9 +14,19 @@ function requestLabel(commandName: string, input: TableNaming): string {
   return `dynamodb ${commandName.replace(/Command$/, '')} ${table}${input.IndexName ? `/${input.IndexName}` : ''}`;
 }
 
+/**
+ * An endpoint of this machine's own (dynalite, the AWS emulation) needs a region and credentials
+ * to sign with, though it checks neither; these reach nothing real.
+ */
+export const localEndpointConfig = (endpoint: string) => ({
+  endpoint,
+  region: 'local',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
 /** One document client per cold start; `endpoint` points it at dynalite locally. */
 export function createDocumentClient(endpoint: string | undefined): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(endpoint ? { endpoint } : {});
+  const client = new DynamoDBClient(endpoint ? localEndpointConfig(endpoint) : {});
   client.middlewareStack.add(
     (next, context) => (args) => {
       countRequest(requestLabel(context.commandName ?? 'Unknown', args.input as TableNaming));

@@ -16,7 +16,13 @@ export interface TestRuntime extends Runtime {
  */
 export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): Promise<TestRuntime> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cwa-test-')));
-  const runtime = await startRuntime({ port: 0, externalPort: 0, ...options, dataDir });
+  const runtime = await startRuntime({
+    port: 0,
+    externalPort: 0,
+    mode: 'aws-emulation',
+    ...options,
+    dataDir,
+  });
   const loopback = (url: string) => url.replace('//localhost:', '//127.0.0.1:');
   return {
     ...runtime,
