@@ -1,7 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRuntime, type Runtime, type RuntimeOptions } from '../../../local/runtime.ts';
+import { startRuntime, type Runtime, type RuntimeMode, type RuntimeOptions } from '../../../local/runtime.ts';
+
+/** Both ways the product runs: contract suites run in each. */
+export const runtimeModes: readonly RuntimeMode[] = ['embedded', 'aws-emulation'];
 
 export interface TestRuntime extends Runtime {
   /** Site base URLs on 127.0.0.1 (loopback only). */
