@@ -12,3 +12,23 @@ export function forgetLastRunConnections(deps: Deps): Promise<number> {
   const { connectionScan: connections, presenceScan: presence } = deps.stores;
   return forgetAllConnections({ ...deps, connections, presence });
 }
+
+/**
+ * The embedded mode's counterpart: its stores keep no connection across a restart, but a ticket
+ * whose page was connected when the process died (kill -9: no `$disconnect`) is still marked
+ * attached. Each such ticket is detached now, as its last `$disconnect` would have done: its leave
+ * grace period starts, so a client that reconnects keeps its session and one that never comes back
+ * ends. Answers how many it detached.
+ */
+export async function detachLastRunTickets(deps: Deps): Promise<number> {
+  const { tickets, userTickets } = deps.stores;
+  const now = deps.clock.now();
+  let detached = 0;
+  for await (const { ticketId } of userTickets.everyTicket()) {
+    const record = await tickets.get(ticketId);
+    if (record?.attachedAt === undefined || record.detachedAt !== undefined) continue;
+    await tickets.detach(ticketId, now, now);
+    detached++;
+  }
+  return detached;
+}

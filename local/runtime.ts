@@ -34,7 +34,7 @@ import { WebSocketGateway } from './gateway/websocket-api.ts';
 import { configuredPublicOrigins, publicOriginEnvironment } from './public-origins.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { everyWithoutOverlap, localSchedule, startSchedule } from './schedule.ts';
-import { forgetLastRunConnections } from './forget-connections.ts';
+import { detachLastRunTickets, forgetLastRunConnections } from './forget-connections.ts';
 import { DynamoSeedRecords, type SeedRecords } from './seed.ts';
 import { ensureSigningSecret } from './signing-key.ts';
 import { ensureTlsCertificate } from './tls-certificate.ts';
@@ -303,9 +303,10 @@ async function started(
     systemClock.now(),
   );
   // The last run's gateway held its connections in memory: none outlived it (a kill -9 sent no
-  // `$disconnect`). Forgotten before the sites listen, so their users are not shown online. (The
-  // embedded stores keep none across a restart.)
+  // `$disconnect`). Forgotten before the sites listen, so their users are not shown online. The
+  // embedded stores keep none across a restart, only the tickets those connections held.
   if (mode === 'aws-emulation') await forgetLastRunConnections(deps);
+  else await detachLastRunTickets(deps);
 
   const webRoot = resolve(options.webRoot ?? defaultWebRoot);
   const servers: Server[] = [];
