@@ -51,7 +51,7 @@ export async function buildDeps(
     clock,
     settings.tickets,
   );
-  const metrics = new EmfMetrics(() => currentCorrelation()?.correlationId);
+  const metrics = adapters.metrics ?? new EmfMetrics(() => currentCorrelation()?.correlationId);
   const audit = new MeteredAuditLog(new LoggerAuditLog(currentCorrelation), metrics);
   const realtime = new Realtime({
     audit,

@@ -10,6 +10,7 @@ import { DynamoNtlmChallengeStore, type NtlmChallengeStore } from './core/ntlm/c
 import { DynamoConnectionScan, type ConnectionScan } from './core/realtime/connection-scan.ts';
 import { DynamoConnectionStore, type ConnectionStore } from './core/realtime/connections.ts';
 import { DynamoContactStore, type ContactStore } from './core/realtime/contacts-store.ts';
+import type { Metrics } from './core/metrics/metrics.ts';
 import type { ConnectionProbe, Notifier } from './core/realtime/notifier.ts';
 import { DynamoPresenceScan, type PresenceScan } from './core/realtime/presence-scan.ts';
 import { DynamoPresenceStore, type PresenceStore } from './core/realtime/presence-store.ts';
@@ -57,6 +58,8 @@ export interface Adapters {
   readonly stores: Stores;
   readonly notifier: Notifier & ConnectionProbe;
   readonly clock: Clock;
+  /** Where figures go: CloudWatch's log format on AWS (the default), summed in memory locally. */
+  readonly metrics?: Metrics;
 }
 
 /** The DynamoDB stores, one document client for all. */

@@ -10,6 +10,7 @@ import { buildDeps, type Deps } from '../functions/deps.ts';
 import { embeddedStores } from '../functions/embedded/stores.ts';
 import { openEmbeddedDatabase } from '../functions/embedded/database.ts';
 import { EmbeddedSeedRecords } from '../functions/embedded/seed-records.ts';
+import { SummedMetrics } from '../functions/core/metrics/summed-metrics.ts';
 import { ApiGatewayNotifier } from '../functions/core/realtime/notifier.ts';
 import { dynamoStores, type Adapters } from '../functions/stores.ts';
 import { readDirectorySettings } from '../functions/directory-config.ts';
@@ -190,13 +191,23 @@ async function awsEmulation(
 function embedded(dataDir: string, webSockets: WebSocketGateway): Backend {
   const db = openEmbeddedDatabase(join(dataDir, 'embedded'));
   const stores = embeddedStores(db, systemClock);
+  // Figures summed in memory and printed once a minute: a CloudWatch log line per IM would cost
+  // more than the IM on one machine.
+  const metrics = new SummedMetrics();
+  const printFigures = setInterval(() => {
+    const counts = metrics.take();
+    if (counts.length > 0) console.log(JSON.stringify({ level: 'info', message: 'figures', counts }));
+  }, 60_000).unref();
   return {
-    adapters: { stores, notifier: new SocketNotifier(webSockets), clock: systemClock },
+    adapters: { stores, notifier: new SocketNotifier(webSockets), clock: systemClock, metrics },
     // Table names mean nothing here, but the settings name them all (docs/settings.md).
     settings: Object.fromEntries(Object.values(tables).map((def) => [def.envVar, 'embedded'])),
     seedRecords: new EmbeddedSeedRecords(db, 'seedRecords'),
     sweepExpired: (nowSeconds) => stores.sweepExpired(nowSeconds),
-    close: () => db.close(),
+    close: () => {
+      clearInterval(printFigures);
+      return db.close();
+    },
   };
 }
 
