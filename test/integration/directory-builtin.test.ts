@@ -2,14 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { DynamoDirectoryStore } from '../../functions/core/directory/store.ts';
-import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { allTestPeople, testDomain, type TestPerson } from '../support/directory-people.ts';
 import { describeDirectoryProvider } from './support/directory-table.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
-// The shared sign-in and authorization table against the built-in directory (DynamoDB); the same
-// table runs against a real LDAP server in directory-ldap.test.ts.
+// The shared sign-in and authorization table against the built-in directory (the runtime's own
+// store); the same table runs against a real LDAP server in directory-ldap.test.ts.
 let rt: TestRuntime;
 let seedDir: string;
 
@@ -28,16 +26,10 @@ after(async () => {
 
 /** Sets a person's "enabled for the service" flag in the built-in directory, as an administrator would. */
 async function setEnabled(person: TestPerson, enabled: boolean): Promise<void> {
-  const db = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
-  const directory = new DynamoDirectoryStore(
-    db,
-    process.env.USERS_TABLE ?? '',
-    process.env.DIRECTORY_SEARCH_TABLE,
-  );
+  const directory = rt.deps.stores.directory;
   const account = await directory.findByAccount(testDomain, person.username);
   if (!account) throw new Error(`${person.username} is not in the built-in directory`);
   await directory.put({ ...account, enabled });
-  db.destroy();
 }
 
 describeDirectoryProvider({

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { DirectoryAccount } from '../../functions/core/directory/directory.ts';
 import { DynamoDirectoryStore } from '../../functions/core/directory/store.ts';
 import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { demo, signIn } from './support/client.ts';
@@ -32,6 +33,18 @@ async function seedFile(dir: string): Promise<string> {
   const path = join(dir, 'seed.json');
   await writeFile(path, JSON.stringify(seed));
   return path;
+}
+
+/**
+ * Disables a user as a writer other than the runtime would. On DynamoDB, one that writes the users
+ * table without the search index: the search must still hide the user at once. The embedded store
+ * has no other writer than the runtime.
+ */
+async function disableAsAnotherWriter(user: DirectoryAccount): Promise<void> {
+  if (rt.mode === 'embedded') return rt.deps.stores.directory.put({ ...user, enabled: false });
+  const db = createDocumentClient(rt.storeUrl);
+  await new DynamoDirectoryStore(db, rt.deps.settings.tableNames.users).put({ ...user, enabled: false });
+  db.destroy();
 }
 
 before(async () => {
@@ -87,21 +100,14 @@ describe('directory search (GET /api/directory)', () => {
   });
 
   it('stops finding a user the directory disables or renames', async () => {
-    const db = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
-    const directory = new DynamoDirectoryStore(
-      db,
-      process.env.USERS_TABLE ?? '',
-      process.env.DIRECTORY_SEARCH_TABLE ?? '',
-    );
+    const directory = rt.deps.stores.directory;
     const zoe = await directory.findBySipUri('sip:zoe@contoso.com');
     assert.ok(zoe);
     await directory.put({ ...zoe, displayName: 'Zoë Rivera' });
     assert.deepEqual(uris((await search('quinn')).body), []);
     assert.deepEqual(uris((await search('rivera')).body), ['sip:zoe@contoso.com']);
-    // A change written without the index (another writer) still hides the user at once.
-    await new DynamoDirectoryStore(db, process.env.USERS_TABLE ?? '').put({ ...zoe, enabled: false });
+    await disableAsAnotherWriter({ ...zoe, displayName: 'Zoë Rivera' });
     assert.deepEqual(uris((await search('rivera')).body), []);
-    db.destroy();
   });
 
   it('refuses queries that are too short or too long, and callers without a ticket', async () => {
