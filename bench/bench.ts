@@ -3,10 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authorizerDecisionFigure, benchAuthorizerInvoke } from './authorizer.ts';
+import { ceilingImThroughput } from './ceiling.ts';
+import { benchIdleSockets } from './idle-sockets.ts';
 import { benchImLatency } from './im-latency.ts';
 import { benchImThroughput } from './im-throughput.ts';
 import { lambdaBundleFigures } from './lambda-bundles.ts';
+import { benchOverload } from './overload.ts';
+import { benchPeers } from './peers.ts';
 import { benchPresenceFanOut } from './presence-fanout.ts';
+import { ratioFigures } from './ratios.ts';
 import { benchRequestsPerAction } from './requests-per-action.ts';
 import { benchSignIn } from './signin.ts';
 import { writeBenchSeed } from './support/bench-seed.ts';
@@ -29,9 +34,19 @@ const runtimeFigures = {
   'im.throughput': benchImThroughput,
   presence: benchPresenceFanOut,
   'authorizer.invoke': benchAuthorizerInvoke,
+  // After im.throughput, whose figure it offers twice over.
+  overload: benchOverload,
+  // Last: thousands of sockets closing keep the runtime busy a while, and the runtime stops next.
+  'idle.sockets': benchIdleSockets,
 } as const;
 
-export const figureGroups = ['lambda', 'authorizer.decision', ...Object.keys(runtimeFigures)] as const;
+export const figureGroups = [
+  'lambda',
+  'authorizer.decision',
+  ...(Object.keys(runtimeFigures) as (keyof typeof runtimeFigures)[]),
+  'ceiling',
+  'peers',
+] as const;
 export type FigureGroup = (typeof figureGroups)[number];
 
 /** The machine and how loaded it is: other processes share these cores, so read figures with it. */
@@ -60,17 +75,28 @@ function machine(moment: 'start' | 'end'): Figure {
 
 /**
  * Runs the benchmark: the Lambda bundle figures and the in-process authorizer decision here, then
- * every runtime figure against the embedded runtime in a child process, on loopback.
+ * every runtime figure against the embedded runtime in a child process, on loopback; then the bare
+ * router's IM throughput (the ceiling), the XMPP peers where asked, and every figure that has a
+ * counterpart as a ratio to it.
  */
 export async function runBench(options: {
   readonly plan: BenchPlan;
+  /** The groups to run (all by default; `peers` only where `peers` is set). */
   readonly only?: readonly FigureGroup[];
   readonly report: (figure: Figure) => void;
   /** Where the runtime process writes its CPU profile (`node --cpu-prof`), if anywhere. */
   readonly profileDir?: string;
+  /** Measure the XMPP peers (peers.ts) too, where installed (default: no). */
+  readonly peers?: boolean;
 }): Promise<void> {
-  const { plan, report } = options;
-  const wanted = (group: FigureGroup) => !options.only?.length || options.only.includes(group);
+  const { plan } = options;
+  const reported = new Map<string, Figure>();
+  const report = (figure: Figure) => {
+    reported.set(figure.name, figure);
+    options.report(figure);
+  };
+  const wanted = (group: FigureGroup) =>
+    group === 'peers' ? options.peers === true : !options.only?.length || options.only.includes(group);
   const benchStarted = performance.now();
   const seconds: Record<string, number> = {};
   // A group that fails is reported as such and the others still run.
@@ -120,7 +146,7 @@ export async function runBench(options: {
         runs: 1,
         settings: { seededUsers: countUsers(directory), handlerSettings: benchHandlerSettings },
       });
-      const ctx: BenchContext = { plan, host, directory, report };
+      const ctx: BenchContext = { plan, host, directory, reported, report };
       for (const group of groups) {
         await host.waitIdle();
         await timed(group, () => runtimeFigures[group](ctx));
@@ -133,6 +159,21 @@ export async function runBench(options: {
       await rm(dir, { recursive: true, force: true });
     }
   }
+  if (wanted('ceiling')) {
+    await timed('ceiling', async () => report(await ceilingImThroughput(plan.imThroughput)));
+  }
+  if (wanted('peers')) {
+    await timed('peers', () =>
+      benchPeers({
+        quick: plan.name !== 'full',
+        imThroughput: plan.imThroughput,
+        presenceWatchers: plan.presence.watcherCounts,
+        signInConcurrency: plan.cheapSignIn.concurrency,
+        report,
+      }),
+    );
+  }
+  for (const figure of ratioFigures(reported)) report(figure);
   report(machine('end'));
   report({
     name: 'bench.duration',

@@ -11,6 +11,8 @@ export const fullPlan: BenchPlan = {
   requests: { repeats: 5 },
   bundles: { loads: 10 },
   authorizer: { runs: 5, decisionsPerRun: 5000 },
+  idleSockets: { sockets: 10_000, limitSeconds: 300 },
+  overload: { factor: 2, seconds: 30, drainSeconds: 30 },
 };
 
 /** `npm run bench -- --quick`: every figure, fewer samples; under a minute. */
@@ -25,6 +27,8 @@ export const quickPlan: BenchPlan = {
   // Every bundle's size; load times for the hot path only (a fresh process per load costs seconds here).
   bundles: { loads: 2, loadModules: ['http/authorizer', 'http/forms-sign-in', 'ws/connect', 'ws/actions'] },
   authorizer: { runs: 3, decisionsPerRun: 1000 },
+  idleSockets: { sockets: 2000, limitSeconds: 60 },
+  overload: { factor: 2, seconds: 8, drainSeconds: 10 },
 };
 
 /** The smoke test's: proves each figure runs end to end, measures nothing worth reading. */
@@ -38,4 +42,6 @@ export const tinyPlan: BenchPlan = {
   requests: { repeats: 1 },
   bundles: { loads: 1, modules: ['http/healthz'] },
   authorizer: { runs: 1, decisionsPerRun: 10 },
+  idleSockets: { sockets: 10, limitSeconds: 30 },
+  overload: { factor: 2, seconds: 0.5, drainSeconds: 5 },
 };

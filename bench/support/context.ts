@@ -27,6 +27,10 @@ export interface BenchPlan {
     readonly loadModules?: readonly string[];
   };
   readonly authorizer: { readonly runs: number; readonly decisionsPerRun: number };
+  /** Idle WebSockets held open at once (shared among the seeded users), within `limitSeconds`. */
+  readonly idleSockets: { readonly sockets: number; readonly limitSeconds: number };
+  /** `factor` × the measured IM throughput offered for `seconds`, then at most `drainSeconds` to finish. */
+  readonly overload: { readonly factor: number; readonly seconds: number; readonly drainSeconds: number };
 }
 
 /** What a figure needs from the running benchmark. */
@@ -34,6 +38,8 @@ export interface BenchContext {
   readonly plan: BenchPlan;
   readonly host: RuntimeHost;
   readonly directory: BenchDirectory;
+  /** The figures this run reported so far, by name (a figure may build on another's). */
+  readonly reported: ReadonlyMap<string, Figure>;
   report(figure: Figure): void;
 }
 

@@ -4,7 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processMemory, type ProcessMemory } from './process-memory.ts';
 import type { ChildAnswer, ChildCall } from './runtime-protocol.ts';
+
+/** The runtime process's memory in KB (see `RuntimeHost.memory`). */
+export interface RuntimeMemory extends ProcessMemory {
+  readonly heapUsedKb?: number;
+  /** Whether the figures were taken right after a full garbage collection. */
+  readonly afterGc: boolean;
+}
 
 const childModule = fileURLToPath(new URL('./runtime-child.ts', import.meta.url));
 const callTimeoutMs = 180_000;
@@ -27,6 +35,11 @@ export class RuntimeHost {
     private readonly dataDir: string,
   ) {}
 
+  /** The runtime process's id (its memory is read from /proc). */
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
   /** The internal site's base URL, on 127.0.0.1. */
   get internalUrl(): string {
     return this.url;
@@ -41,7 +54,8 @@ export class RuntimeHost {
     const dataDir = await mkdtemp(join(tmpdir(), 'cwa-bench-'));
     const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     const child = fork(childModule, [], {
-      execArgv: ['--import', import.meta.resolve('tsx'), ...profile],
+      // --expose-gc: the `memory` request collects garbage first, so memory figures hold no garbage.
+      execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc', ...profile],
       // The handlers' audit lines go to stdout: keep them off the bench's own output.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -121,6 +135,21 @@ export class RuntimeHost {
   async cpuMs(): Promise<number> {
     const { user, system } = (await this.call({ op: 'cpu' })) as NodeJS.CpuUsage;
     return (user + system) / 1000;
+  }
+
+  /**
+   * The runtime process's memory. Where the process answers the `memory` request (a garbage
+   * collection, then `process.memoryUsage()`), its resident set and JavaScript heap after that
+   * collection; otherwise its resident set from /proc as it stands, garbage included (`afterGc`
+   * false).
+   */
+  async memory(): Promise<RuntimeMemory> {
+    const resident = await processMemory(this.pid);
+    const usage = (await this.call({ op: 'memory' }).catch(() => undefined)) as
+      NodeJS.MemoryUsage | undefined;
+    if (usage?.heapUsed === undefined) return { ...resident, afterGc: false };
+    const kb = (bytes: number) => Math.round(bytes / 1024);
+    return { ...resident, rssKb: kb(usage.rss), heapUsedKb: kb(usage.heapUsed), afterGc: true };
   }
 
   /** What the runtime wrote to stderr lately (handler failures show up here). */

@@ -10,6 +10,8 @@ export type ChildRequest = { readonly id: number } & (
   | { readonly op: 'mint'; readonly sipUris: readonly string[] }
   | { readonly op: 'counts' }
   | { readonly op: 'cpu' }
+  /** `process.memoryUsage()` of the runtime process right after `globalThis.gc?.()` (started with --expose-gc). */
+  | { readonly op: 'memory' }
   | { readonly op: 'authorizer'; readonly cookie: string; readonly count: number }
   | { readonly op: 'stop' }
 );

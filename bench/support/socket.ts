@@ -41,6 +41,11 @@ export class BenchSocket {
     });
   }
 
+  /** Whether the socket is open (not closing or closed). */
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
   send(frame: unknown): void {
     this.socket.send(JSON.stringify(frame));
   }
