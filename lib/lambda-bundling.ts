@@ -58,9 +58,10 @@ export const lambdaBuildOptions = {
 
 /**
  * An environment like the one the stack gives every function (lib/constructs/handler-function.ts,
- * lib/communicator-stack.ts: table names, secret ARNs, the sites' public origins), for loading a
- * bundle outside Lambda (the benchmark's cold loads, the cold start tests): every function checks
- * its settings as it loads (functions/startup-check.ts). Nothing named here is reached at load.
+ * lib/communicator-stack.ts: table names, secret ARNs, the sites' public origins) and Lambda itself
+ * (the region, the function's name), for loading a bundle outside Lambda (the benchmark's cold
+ * loads, the cold start tests): every function checks its settings as it loads when Lambda names it
+ * (functions/startup-check.ts). Nothing named here is reached at load.
  */
 export const lambdaLikeEnvironment: Readonly<Record<string, string>> = {
   ...Object.fromEntries(Object.values(tables).map((table) => [table.envVar, `cwa-${table.envVar}`])),
@@ -70,4 +71,5 @@ export const lambdaLikeEnvironment: Readonly<Record<string, string>> = {
   PUBLIC_ORIGIN_EXTERNAL: 'https://d111111abcdef8.cloudfront.net',
   POWERTOOLS_SERVICE_NAME: 'web-communicator',
   AWS_REGION: 'eu-west-1',
+  AWS_LAMBDA_FUNCTION_NAME: 'cwa-cold-start',
 };
