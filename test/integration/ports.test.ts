@@ -13,6 +13,8 @@ import { runToEnd, startProductProcess } from './support/product-process.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const start = [process.execPath, ['--import', 'tsx', 'local/main.ts']] as const;
+// The store and `@connections` ports exist only in the AWS emulation.
+const startEmulation = [process.execPath, [...start[1], '--aws-emulation']] as const;
 let dataDir: string;
 
 before(async () => {
@@ -40,7 +42,28 @@ function accepts(host: string, port: number): Promise<boolean> {
 }
 
 describe('the ports npm start opens', () => {
-  it('listens on each port it is given, the store and @connections on loopback whatever HOST says, and names them all', async () => {
+  it('listens on each site port it is given, on HOST, and names them', async () => {
+    const [internal, external] = [await freePort(), await freePort()];
+    const host = '127.0.0.2';
+
+    const product = await startProductProcess(start[0], start[1], {
+      cwd: repo,
+      env: envWith({ HOST: host, PORT: String(internal), EXTERNAL_PORT: String(external) }),
+    });
+    try {
+      const banner = product.output();
+      assert.match(banner, new RegExp(`internal site: http://127\\.0\\.0\\.2:${internal}/`));
+      assert.match(banner, new RegExp(`external site: http://127\\.0\\.0\\.2:${external}/`));
+      assert.match(banner, /mode: +embedded /);
+      for (const port of [internal, external]) {
+        assert.equal((await fetch(`http://${host}:${port}/healthz`)).status, 200);
+      }
+    } finally {
+      await product.stop();
+    }
+  });
+
+  it('in the AWS emulation, listens on each port it is given, the store and @connections on loopback whatever HOST says, and names them all', async () => {
     const [internal, external, store, connections] = [
       await freePort(),
       await freePort(),
@@ -50,7 +73,7 @@ describe('the ports npm start opens', () => {
     // Another loopback address as HOST: the sites move to it, the store and @connections must not.
     const host = '127.0.0.2';
 
-    const product = await startProductProcess(start[0], start[1], {
+    const product = await startProductProcess(startEmulation[0], startEmulation[1], {
       cwd: repo,
       env: envWith({
         HOST: host,
@@ -122,16 +145,21 @@ describe('the ports npm start opens', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const held = (holder.address() as { port: number }).port;
     try {
-      const { code, output } = await runToEnd(start[0], start[1], {
-        cwd: repo,
-        env: envWith({ CONNECTIONS_PORT: String(held) }),
-      });
+      for (const [mode, setting] of [
+        [start, 'PORT'],
+        [startEmulation, 'CONNECTIONS_PORT'],
+      ] as const) {
+        const { code, output } = await runToEnd(mode[0], mode[1], {
+          cwd: repo,
+          env: envWith({ [setting]: String(held) }),
+        });
 
-      assert.equal(code, 1, output);
-      assert.match(
-        output,
-        new RegExp(`Could not start: CONNECTIONS_PORT=${held}: 127\\.0\\.0\\.1:${held} is already in use`),
-      );
+        assert.equal(code, 1, output);
+        assert.match(
+          output,
+          new RegExp(`Could not start: ${setting}=${held}: 127\\.0\\.0\\.1:${held} is already in use`),
+        );
+      }
     } finally {
       holder.close();
     }
