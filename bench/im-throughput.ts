@@ -45,6 +45,7 @@ export async function measureImThroughput(
   let sent = 0;
   let received = 0;
   let failed = 0;
+  const failures: Record<string, number> = {};
   let serial = 0;
   let lastReceipt: number;
   const pump = (state: PairState) => {
@@ -67,6 +68,8 @@ export async function measureImThroughput(
       // A message that failed or was refused will not arrive: free its place in the window.
       if (frame.type !== 'im.failed' && frame.type !== 'error') return;
       failed++;
+      const reason = `${frame.type} ${String(frame.reason ?? frame.error)}`;
+      failures[reason] = (failures[reason] ?? 0) + 1;
       state.inFlight--;
       pump(state);
     };
@@ -105,6 +108,7 @@ export async function measureImThroughput(
     {
       ...totals,
       lost: lost.reduce((a, b) => a + b, 0),
+      failures,
       serverCpuMsPerMessage: round(median(cpuPerMessage)),
     },
   );
