@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { takeRequestCounts } from '../../functions/core/metering/request-counts.ts';
-import { DynamoContactStore } from '../../functions/core/realtime/contacts-store.ts';
-import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { demo, FrameClient, signIn } from './support/client.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 
@@ -15,8 +13,9 @@ const hour = 60 * 60 * 1000;
 let rt: TestRuntime;
 
 before(async () => {
+  // DynamoDB's requests are what is counted: the AWS emulation, whatever the tests' default mode.
   // Background sweeps would land in the counts.
-  rt = await startTestRuntime({ sweepIntervalMs: hour, scheduleIntervalMs: hour });
+  rt = await startTestRuntime({ mode: 'aws-emulation', sweepIntervalMs: hour, scheduleIntervalMs: hour });
 });
 after(async () => {
   await rt?.close();
@@ -126,8 +125,7 @@ describe('DynamoDB requests per action', () => {
       assert.ok(ticketWrites === 1 || ticketWrites === 2, `ticket writes: ${ticketWrites}`);
       return requests;
     };
-    const db = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
-    const contacts = new DynamoContactStore(db, process.env.CONTACTS_TABLE ?? '');
+    const contacts = rt.deps.stores.contacts;
     const more = Array.from({ length: 148 }, (_, i) => `sip:watcher-${i}@contoso.com`);
 
     const withTwo = await changeTo('busy');
@@ -140,7 +138,6 @@ describe('DynamoDB requests per action', () => {
     assert.deepEqual(withTwo, { ...each, 'BatchGetItem presence': 1 });
     assert.deepEqual(withMany, { ...each, 'BatchGetItem presence': 2 });
     for (const owner of more) await contacts.remove(owner, demo.alice.sipUri);
-    db.destroy();
     await Promise.all([alice.close(), bob.close()]);
   });
 
