@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDirectoryStore } from '../../functions/core/directory/store.ts';
-import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { clientActions } from '../../functions/core/realtime/frames.ts';
 import { demo, FrameClient, signIn, UpgradeRefused } from './support/client.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
@@ -150,10 +148,7 @@ describe('abuse', () => {
   it('closes a live connection at its next frame once the directory disables the user', async () => {
     const cookie = await signIn(rt.internal, demo.carol);
     const client = await FrameClient.connect(rt.internal, cookie);
-    const directory = new DynamoDirectoryStore(
-      createDocumentClient(process.env.DYNAMODB_ENDPOINT),
-      process.env.USERS_TABLE ?? '',
-    );
+    const directory = rt.deps.stores.directory;
     const account = await directory.findByAccount(demo.domain, demo.carol.username);
     assert.ok(account);
     await directory.put({ ...account, enabled: false });
