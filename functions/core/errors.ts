@@ -26,6 +26,8 @@ export const errorStatus = {
   unknown_action: 400,
   text_too_long: 413,
   rate_limited: 429,
+  // The server was too busy to run a WebSocket frame (nothing of it ran); the client may send it again.
+  busy: 503,
   // Integrated Windows sign-in (Negotiate: Kerberos, NTLM); see functions/core/kerberos and ntlm.
   windows_auth_required: 401,
   windows_site_refused: 403,

@@ -8,6 +8,7 @@ import { authorizers, webSocketPath, webSocketRoutes, type HandlerModule } from 
 import { commonLogTime, multiValueQueryParameters } from './event-formats.ts';
 import { answerOnSocket, apiGatewayAnswer, gatewayRefusal } from './gateway-answers.ts';
 import type { LocalFunctions } from './lambda.ts';
+import { LoopDelay } from './load-shedding.ts';
 import { clientAddress, forwardedHeaders, type ProxyTrust } from './proxy-trust.ts';
 
 /** API Gateway WebSocket limits. */
@@ -17,6 +18,31 @@ export const webSocketLimits = {
   idleMs: 10 * 60 * 1000,
   maxDurationMs: 2 * 60 * 60 * 1000,
 } as const;
+
+/**
+ * What one connection may have waiting to be sent: a client that does not read (a stalled tab, a
+ * broken network) is closed with 1013 rather than have the server hold its frames in memory.
+ */
+export const sendQueueLimitBytes = 1024 * 1024;
+
+/** The close code and reason of a connection whose client did not read its frames. */
+export const slowConsumerClose = { code: 1013, reason: 'Too slow: frames were not read' } as const;
+
+/** The answer to a frame the server was too busy to run (it ran nothing of it); see `LoopDelay`. */
+function busyFrame(body: string): string {
+  let clientMessageId: unknown;
+  try {
+    clientMessageId = (JSON.parse(body) as { clientMessageId?: unknown } | null)?.clientMessageId;
+  } catch {
+    // not JSON: nothing to echo
+  }
+  return JSON.stringify({
+    type: 'error',
+    error: 'busy',
+    message: 'The server is busy: this frame was not processed. Try again in a moment.',
+    ...(typeof clientMessageId === 'string' ? { clientMessageId } : {}),
+  });
+}
 
 const stage = 'ws';
 
@@ -157,6 +183,7 @@ export class WebSocketGateway {
   private readonly connections = new Map<string, LiveConnection>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: webSocketLimits.messageBytes });
+  private readonly loop = new LoopDelay();
   readonly management: Server;
 
   constructor(
@@ -277,6 +304,10 @@ export class WebSocketGateway {
       conn.lastActiveAt = Date.now();
       resetIdle();
       const body = payload.toString('utf8');
+      if (this.loop.overloaded) {
+        this.sendOn(conn, busyFrame(body));
+        return;
+      }
       this.dispatch(conn, selectRoute(body), body);
     });
     socket.on('error', () => undefined);
@@ -315,7 +346,7 @@ export class WebSocketGateway {
       if (conn.socket.readyState !== WebSocket.OPEN) return;
       const reply = (result as { body?: unknown } | undefined)?.body;
       if (!failed && replyingRoutes.has(routeKey) && typeof reply === 'string' && reply !== '') {
-        conn.socket.send(reply);
+        this.sendOn(conn, reply);
       }
       // API Gateway tells the client about a failed integration with a message of its own.
       if (failed) {
@@ -351,8 +382,22 @@ export class WebSocketGateway {
   post(connectionId: string, data: string): 'sent' | 'gone' {
     const conn = this.connections.get(connectionId);
     if (!conn || conn.socket.readyState !== WebSocket.OPEN) return 'gone';
+    return this.sendOn(conn, data) ? 'sent' : 'gone';
+  }
+
+  /**
+   * Sends a frame unless the connection's send queue is full, in which case the client is not
+   * reading: it is closed (1013) and the frame not sent. Answers whether it was sent.
+   */
+  private sendOn(conn: LiveConnection, data: string): boolean {
+    if (conn.socket.readyState !== WebSocket.OPEN) return false;
+    if (conn.socket.bufferedAmount > sendQueueLimitBytes) {
+      conn.disconnectReason = slowConsumerClose.reason;
+      conn.socket.close(slowConsumerClose.code, slowConsumerClose.reason);
+      return false;
+    }
     conn.socket.send(data);
-    return 'sent';
+    return true;
   }
 
   /** `@connections` GET: whether the connection is open. */
@@ -391,7 +436,9 @@ export class WebSocketGateway {
         if (size > webSocketLimits.messageBytes) {
           return { status: 413, body: '{"message":"Payload too large"}', type: 'PayloadTooLargeException' };
         }
-        this.post(id, Buffer.concat(chunks).toString('utf8'));
+        if (this.post(id, Buffer.concat(chunks).toString('utf8')) === 'gone') {
+          return { status: 410, body: '{"message":"Gone"}', type: 'GoneException' };
+        }
         return { status: 200, body: '' };
       }
       case 'GET':
@@ -413,6 +460,7 @@ export class WebSocketGateway {
 
   /** Closes every connection (each gets its `$disconnect`) and the management API. */
   async close(): Promise<void> {
+    this.loop.stop();
     for (const conn of this.connections.values()) conn.socket.close(1001, 'Going away');
     await new Promise((resolve) => setTimeout(resolve, 50));
     await Promise.allSettled([...this.pending]);
