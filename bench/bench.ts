@@ -40,6 +40,15 @@ const runtimeFigures = {
   'idle.sockets': benchIdleSockets,
 } as const;
 
+/**
+ * The groups measured on the AWS emulation (the handlers and DynamoDB stores that deploy, on
+ * dynalite): what each action costs in DynamoDB requests, and the authorizer with its read. Every
+ * other runtime group measures the embedded mode of `npm start`; the IM figures are also taken on
+ * the emulation in the full plan, named `aws-emulation.*`, to show what the modes cost side by side.
+ */
+const emulationGroups: readonly (keyof typeof runtimeFigures)[] = ['requests', 'authorizer.invoke'];
+const comparedOnEmulation: readonly (keyof typeof runtimeFigures)[] = ['im.latency', 'im.throughput'];
+
 export const figureGroups = [
   'lambda',
   'authorizer.decision',
@@ -127,7 +136,25 @@ export async function runBench(options: {
     await timed('authorizer.decision', async () => report(await authorizerDecisionFigure(plan.authorizer)));
   }
   const groups = (Object.keys(runtimeFigures) as (keyof typeof runtimeFigures)[]).filter(wanted);
-  if (groups.length > 0) {
+  const embeddedGroups = groups.filter((g) => !emulationGroups.includes(g));
+  const emulatedGroups = [
+    ...groups.filter((g) => emulationGroups.includes(g)),
+    ...(plan.name === 'full' ? groups.filter((g) => comparedOnEmulation.includes(g)) : []),
+  ];
+  for (const [mode, modeGroups] of [
+    ['embedded', embeddedGroups],
+    ['aws-emulation', emulatedGroups],
+  ] as const) {
+    if (modeGroups.length === 0) continue;
+    // The emulation's figures that the embedded mode also reports are named `aws-emulation.*`.
+    const modeReport = (figure: Figure) =>
+      report(
+        mode === 'aws-emulation' &&
+          !figure.name.startsWith('requests.') &&
+          !figure.name.startsWith('authorizer.')
+          ? { ...figure, name: `aws-emulation.${figure.name}` }
+          : figure,
+      );
     const dir = await mkdtemp(join(tmpdir(), 'cwa-bench-seed-'));
     let host: RuntimeHost | undefined;
     try {
@@ -137,17 +164,17 @@ export async function runBench(options: {
         watcherCounts: plan.presence.watcherCounts,
       });
       const started = performance.now();
-      host = await RuntimeHost.start(path, benchHandlerSettings, options.profileDir);
-      report({
+      host = await RuntimeHost.start(path, benchHandlerSettings, options.profileDir, mode);
+      modeReport({
         name: 'runtime.start',
         unit: 'ms',
         median: Math.round(performance.now() - started),
         p99: Math.round(performance.now() - started),
         runs: 1,
-        settings: { seededUsers: countUsers(directory), handlerSettings: benchHandlerSettings },
+        settings: { seededUsers: countUsers(directory), mode, handlerSettings: benchHandlerSettings },
       });
-      const ctx: BenchContext = { plan, host, directory, reported, report };
-      for (const group of groups) {
+      const ctx: BenchContext = { plan, host, directory, reported, report: modeReport };
+      for (const group of modeGroups) {
         await host.waitIdle();
         await timed(group, () => runtimeFigures[group](ctx));
       }

@@ -21,6 +21,7 @@ async function start(options: ChildStart) {
     dataDir: options.dataDir,
     seedPath: options.seedPath,
     handlerSettings: options.handlerSettings,
+    mode: options.mode,
     // Background work would land in the request counts and the timings: keep it out of the run.
     sweepIntervalMs: hour,
     scheduleIntervalMs: hour,
@@ -86,6 +87,9 @@ async function answer(request: ChildRequest): Promise<unknown> {
       return process.cpuUsage();
     case 'authorizer':
       return timeAuthorizer(request.cookie, request.count);
+    case 'memory':
+      globalThis.gc?.();
+      return process.memoryUsage();
     case 'stop':
       await runtime?.close();
       runtime = undefined;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processMemory, type ProcessMemory } from './process-memory.ts';
-import type { ChildAnswer, ChildCall } from './runtime-protocol.ts';
+import type { ChildAnswer, ChildCall, ChildStart } from './runtime-protocol.ts';
 
 /** The runtime process's memory in KB (see `RuntimeHost.memory`). */
 export interface RuntimeMemory extends ProcessMemory {
@@ -50,6 +50,7 @@ export class RuntimeHost {
     seedPath: string,
     handlerSettings: Record<string, string>,
     profileDir?: string,
+    mode: ChildStart['mode'] = 'embedded',
   ): Promise<RuntimeHost> {
     const dataDir = await mkdtemp(join(tmpdir(), 'cwa-bench-'));
     const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -81,7 +82,7 @@ export class RuntimeHost {
     try {
       const { internalUrl } = (await host.call({
         op: 'start',
-        options: { dataDir, seedPath, handlerSettings },
+        options: { dataDir, seedPath, handlerSettings, mode },
       })) as { internalUrl: string };
       host.url = internalUrl;
       return host;

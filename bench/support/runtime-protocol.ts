@@ -3,6 +3,8 @@ export interface ChildStart {
   readonly dataDir: string;
   readonly seedPath: string;
   readonly handlerSettings: Readonly<Record<string, string>>;
+  /** `embedded` (npm start's default) or `aws-emulation` (the handlers and stores that deploy). */
+  readonly mode: 'embedded' | 'aws-emulation';
 }
 
 export type ChildRequest = { readonly id: number } & (
