@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { readSettings, type Settings } from '../../functions/config.ts';
 import { tables } from '../../functions/core/storage/tables.ts';
 import { directoryProviderOf } from '../../functions/directory-config.ts';
-import { readRuntimeFile, runtimeFileOf } from '../runtime-file.ts';
+import { readRuntimeFile, runtimeFileOf, type RuntimeFile } from '../runtime-file.ts';
 import { ProductUnreachable } from './failures.ts';
 
 /** The product to administer: the handlers' settings, and where its users come from. */
@@ -10,6 +10,20 @@ export interface Product {
   readonly settings: Settings;
   /** `builtin` (the product's own directory, which `users` manages) or `ldap`. */
   readonly directoryProvider: string;
+  /** How the product on this machine runs (`npm start`'s mode); unset for a deployed product. */
+  readonly mode?: RuntimeFile['mode'];
+}
+
+/**
+ * Refuses a product in the embedded mode: its data is in the running product's own memory and
+ * LMDB database, which this command does not reach; it reaches the AWS emulation's DynamoDB endpoint.
+ */
+export function refuseEmbeddedMode(product: Product): void {
+  if (product.mode !== 'embedded') return;
+  throw new ProductUnreachable(
+    'The product runs in the embedded mode (npm start): the admin command needs the product started ' +
+      'with --aws-emulation for now (npm start -- --aws-emulation, same DATA_DIR). Nothing was changed.',
+  );
 }
 
 function isRunning(pid: number): boolean {
@@ -54,6 +68,8 @@ export async function productFrom(env: NodeJS.ProcessEnv): Promise<Product> {
     settings: running.settings,
     // A product started before the file named its directory: as that product's environment said.
     directoryProvider: running.directoryProvider ?? directoryProviderOf(env),
+    // A file from before the embedded mode: the emulation, the only mode there was.
+    mode: running.mode ?? 'aws-emulation',
   };
 }
 

@@ -39,7 +39,7 @@ async function run(command: Exclude<AdminCommand, { kind: 'help' }>): Promise<st
         import('./connect.ts'),
         import('./sessions.ts'),
       ]);
-      return runSessions(command, (await productFrom(process.env)).settings);
+      return runSessions(command, await productFrom(process.env));
     }
   }
 }

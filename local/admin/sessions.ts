@@ -3,7 +3,7 @@ import { SessionAdmin } from '../../functions/core/sessions/session-admin.ts';
 import { buildDeps } from '../../functions/deps.ts';
 import { awsAdapters } from '../../functions/lambda-deps.ts';
 import type { SessionsCommand } from './arguments.ts';
-import { reachingTheProduct } from './connect.ts';
+import { reachingTheProduct, refuseEmbeddedMode, type Product } from './connect.ts';
 import { ProductUnreachable } from './failures.ts';
 import { describeRevoked, describeSessions } from './report.ts';
 
@@ -21,7 +21,9 @@ export async function sessionAdminFor(settings: Settings): Promise<SessionAdmin>
 }
 
 /** `npm run admin -- sessions …`: one call of the domain's session administration; answers the report. */
-export async function runSessions(command: SessionsCommand, settings: Settings): Promise<string> {
+export async function runSessions(command: SessionsCommand, product: Product): Promise<string> {
+  refuseEmbeddedMode(product);
+  const { settings } = product;
   const admin = await sessionAdminFor(settings).catch((err: unknown) => {
     throw new ProductUnreachable(
       `Could not prepare to reach the product: ${err instanceof Error ? err.message : String(err)}`,

@@ -5,7 +5,7 @@ import { UserAdmin, type PlannedChange } from '../../functions/core/directory/us
 import { DynamoWindowsIdentityStore } from '../../functions/core/directory/windows-identities.ts';
 import type { SessionAdmin } from '../../functions/core/sessions/session-admin.ts';
 import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
-import { reachingTheProduct, type Product } from './connect.ts';
+import { reachingTheProduct, refuseEmbeddedMode, type Product } from './connect.ts';
 import { ChangeRefused, UsageError } from './failures.ts';
 import { readPassword } from './password-input.ts';
 import { sessionAdminFor } from './sessions.ts';
@@ -71,6 +71,7 @@ export async function runUsers(command: DirectoryCommand, product: Product): Pro
         'the directory itself. The users commands manage only the built-in directory; nothing was changed.',
     );
   }
+  refuseEmbeddedMode(product);
   return reachingTheProduct(product.settings, () => manageUsers(command, product.settings));
 }
 

@@ -13,7 +13,8 @@ import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 let rt: TestRuntime;
 
 before(async () => {
-  rt = await startTestRuntime();
+  // The admin command reaches only the AWS emulation's store for now (local/admin/connect.ts).
+  rt = await startTestRuntime({ mode: 'aws-emulation' });
 });
 after(() => rt.close());
 

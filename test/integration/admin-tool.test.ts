@@ -54,7 +54,12 @@ before(async () => {
   });
   const seedPath = join(files, 'with-hashed.json');
   await writeFile(seedPath, JSON.stringify(seed));
-  rt = await startTestRuntime({ seedPath, handlerSettings: { REGULATION_MAX_FAILURES_PER_ADDRESS: '1000' } });
+  // The admin command reaches only the AWS emulation's store for now (local/admin/connect.ts).
+  rt = await startTestRuntime({
+    mode: 'aws-emulation',
+    seedPath,
+    handlerSettings: { REGULATION_MAX_FAILURES_PER_ADDRESS: '1000' },
+  });
 });
 after(async () => {
   await rt?.close();

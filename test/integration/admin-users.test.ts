@@ -11,7 +11,11 @@ let rt: TestRuntime;
 let files: string;
 
 before(async () => {
-  rt = await startTestRuntime({ handlerSettings: { REGULATION_MAX_FAILURES_PER_ADDRESS: '1000' } });
+  // The admin command reaches only the AWS emulation's store for now (local/admin/connect.ts).
+  rt = await startTestRuntime({
+    mode: 'aws-emulation',
+    handlerSettings: { REGULATION_MAX_FAILURES_PER_ADDRESS: '1000' },
+  });
   files = await mkdtemp(join(tmpdir(), 'cwa-users-'));
 });
 after(async () => {

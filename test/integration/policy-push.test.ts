@@ -10,7 +10,8 @@ import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 let rt: TestRuntime;
 
 before(async () => {
-  rt = await startTestRuntime({ handlerSettings: { POLICY_RECHECK_SECONDS: '3600' } });
+  // The admin command reaches only the AWS emulation's store for now (local/admin/connect.ts).
+  rt = await startTestRuntime({ mode: 'aws-emulation', handlerSettings: { POLICY_RECHECK_SECONDS: '3600' } });
 });
 after(() => rt?.close());
 
