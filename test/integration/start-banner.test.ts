@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { RuntimeFile } from '../../local/runtime-file.ts';
+import { systemClock } from '../../functions/core/clock.ts';
+import { openEmbeddedDatabase } from '../../functions/embedded/database.ts';
+import { embeddedStores } from '../../functions/embedded/stores.ts';
+import { readRuntimeFile } from '../../local/runtime-file.ts';
 import { allTestPeople, testDomain, testPeople } from '../support/directory-people.ts';
 import { slapdAvailable, startSlapd, type Slapd } from '../support/slapd.ts';
 import { repo, runAdmin } from './support/admin.ts';
@@ -35,13 +39,14 @@ function envWith(dataDir: string, settings: Record<string, string>): NodeJS.Proc
   return { ...env, ...settings };
 }
 
-/** `npm start` as its own process; answers it, its banner and its internal site. */
+/** `npm start` (with `flags`) as its own process; answers it, its banner and its internal site. */
 async function startProduct(
   name: string,
   settings: Record<string, string>,
+  flags: readonly string[] = [],
 ): Promise<{ product: ProductProcess; banner: string; internal: string; dataDir: string }> {
   const dataDir = join(scratch, name);
-  const product = await startProductProcess(start[0], start[1], {
+  const product = await startProductProcess(start[0], [...start[1], ...flags], {
     cwd: repo,
     env: envWith(dataDir, settings),
   });
@@ -56,9 +61,30 @@ async function startProduct(
   return { product, banner, internal, dataDir };
 }
 
-/** Every user in the product's built-in directory, read from its store. */
+/** The LDAP case runs the admin command, which reaches only the AWS emulation for now. */
+const awsEmulation = ['--aws-emulation'];
+
+/**
+ * Every user in the product's built-in directory, read from its store: the AWS emulation's table
+ * through its endpoint while it runs; the embedded mode's database, which its product holds, once
+ * the product has stopped.
+ */
 async function builtInUsers(dataDir: string): Promise<string[]> {
-  const { settings } = JSON.parse(await readFile(join(dataDir, 'runtime.json'), 'utf8')) as RuntimeFile;
+  const running = await readRuntimeFile(dataDir);
+  if (running?.mode === 'embedded') throw new Error('stop the product before reading its embedded database');
+  if (!running) {
+    const folder = join(dataDir, 'embedded');
+    if (!existsSync(folder)) throw new Error(`no running product and no embedded database in ${dataDir}`);
+    const db = openEmbeddedDatabase(folder);
+    try {
+      const users: string[] = [];
+      for await (const user of embeddedStores(db, systemClock).directory.list()) users.push(user.sipUri);
+      return users.sort();
+    } finally {
+      await db.close();
+    }
+  }
+  const { settings } = running;
   const client = new DynamoDBClient({
     endpoint: settings.dynamoEndpoint,
     region: 'local',
@@ -125,7 +151,7 @@ describe('DIRECTORY_PROVIDER=ldap', { skip: ldap !== true }, () => {
   after(() => slapd?.close());
 
   it('the banner lists no demo users and says users come from LDAP; no seed is loaded; users commands refuse', async () => {
-    const { product, banner, internal, dataDir } = await startProduct('ldap', slapd.settings());
+    const { product, banner, internal, dataDir } = await startProduct('ldap', slapd.settings(), awsEmulation);
     try {
       assert.match(
         banner,
@@ -174,17 +200,13 @@ describe('DIRECTORY_PROVIDER=ldap', { skip: ldap !== true }, () => {
       ...slapd.settings(),
       DIRECTORY_SEED: seedFile,
     });
-    try {
-      assert.ok(
-        banner.includes(
-          `DIRECTORY_SEED (${seedFile}) is not used: a seed fills only the built-in directory.`,
-        ),
-        banner,
-      );
-      assert.doesNotMatch(banner, /demo users:|sip:alice@contoso\.com/);
-      assert.deepEqual(await builtInUsers(dataDir), [], 'the built-in directory stays empty');
-    } finally {
-      await product.stop();
-    }
+    await product.stop();
+
+    assert.ok(
+      banner.includes(`DIRECTORY_SEED (${seedFile}) is not used: a seed fills only the built-in directory.`),
+      banner,
+    );
+    assert.doesNotMatch(banner, /demo users:|sip:alice@contoso\.com/);
+    assert.deepEqual(await builtInUsers(dataDir), [], 'the built-in directory stays empty');
   });
 });
