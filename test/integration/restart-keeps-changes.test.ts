@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,29 +11,49 @@ import { demo, FrameClient, postJson, signIn } from './support/client.ts';
 import { startProductProcess, type ProductProcess } from './support/product-process.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-let dataDir: string;
-let seedFile: string;
+let scratch: string;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'cwa-restart-changes-'));
-  seedFile = join(dataDir, 'seed.json');
-  await writeFile(seedFile, await readFile(join(repo, 'local/demo-directory.json')));
+  scratch = await mkdtemp(join(tmpdir(), 'cwa-restart-changes-'));
 });
-after(() => rm(dataDir, { recursive: true, force: true }));
+after(() => rm(scratch, { recursive: true, force: true }));
+
+/** A DATA_DIR and a seed file (the demo directory's, to start with) that successive starts share. */
+interface Install {
+  readonly dataDir: string;
+  readonly seedFile: string;
+  /** `npm start`'s options: `--aws-emulation` where the admin command is used (it reaches only that mode for now). */
+  readonly flags: readonly string[];
+}
+
+async function install(name: string, flags: readonly string[]): Promise<Install> {
+  const dataDir = join(scratch, name);
+  await mkdir(dataDir);
+  const seedFile = join(dataDir, 'seed.json');
+  await writeFile(seedFile, await readFile(join(repo, 'local/demo-directory.json')));
+  return { dataDir, seedFile, flags };
+}
 
 /** `npm start` as its own process on this DATA_DIR and seed file; answers it and its internal site. */
-async function startProduct(): Promise<{ product: ProductProcess; internal: string }> {
-  const product = await startProductProcess(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      PORT: '0',
-      EXTERNAL_PORT: '0',
-      DATA_DIR: dataDir,
-      DIRECTORY_SEED: seedFile,
-      REGULATION_MAX_FAILURES_PER_ADDRESS: '1000',
+async function startProduct({ dataDir, seedFile, flags }: Install): Promise<{
+  product: ProductProcess;
+  internal: string;
+}> {
+  const product = await startProductProcess(
+    process.execPath,
+    ['--import', 'tsx', 'local/main.ts', ...flags],
+    {
+      cwd: repo,
+      env: {
+        ...process.env,
+        PORT: '0',
+        EXTERNAL_PORT: '0',
+        DATA_DIR: dataDir,
+        DIRECTORY_SEED: seedFile,
+        REGULATION_MAX_FAILURES_PER_ADDRESS: '1000',
+      },
     },
-  });
+  );
   const match = /internal site: (http:\/\/\S+?)\/?\s/.exec(product.output());
   if (!match?.[1]) {
     await product.stop();
@@ -42,8 +62,8 @@ async function startProduct(): Promise<{ product: ProductProcess; internal: stri
   return { product, internal: match[1].replace('//localhost:', '//127.0.0.1:') };
 }
 
-/** `npm run admin -- <args>` against the running product, `input` on its standard input. */
-async function admin(args: readonly string[], input = ''): Promise<void> {
+/** `npm run admin -- <args>` against the product running on `dataDir`, `input` on its standard input. */
+async function admin(dataDir: string, args: readonly string[], input = ''): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
   for (const def of Object.values(tables)) delete env[def.envVar];
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/admin/main.ts', ...args], {
@@ -76,26 +96,52 @@ async function carolsContacts(base: string): Promise<string[]> {
   }
 }
 
-describe('a restart on the same DATA_DIR keeps what administrators and users changed', () => {
+/** Adds frank, a new user, to the seed file, as an administrator would between two starts. */
+async function addFrankToTheSeed(seedFile: string): Promise<void> {
+  const seed = JSON.parse(await readFile(seedFile, 'utf8')) as { users: Record<string, unknown>[] };
+  seed.users.push({
+    username: 'frank',
+    password: 'frank-seed-pass',
+    sipUri: 'sip:frank@contoso.com',
+    displayName: 'Frank Fox',
+    enabled: true,
+    enhancedPresence: true,
+    remoteAccess: false,
+    contacts: ['sip:carol@contoso.com'],
+  });
+  await writeFile(seedFile, JSON.stringify(seed));
+}
+
+/** carol, over the WebSocket: removes alice from her contacts and adds bob in a group. */
+async function carolRegroups(base: string): Promise<void> {
+  const client = await FrameClient.connect(base, await signIn(base, demo.carol));
+  try {
+    await client.request({ action: 'contacts.remove', sipUri: demo.alice.sipUri }, 'contacts');
+    await client.request({ action: 'contacts.add', sipUri: demo.bob.sipUri, group: 'Team' }, 'contacts');
+  } finally {
+    await client.close();
+  }
+}
+
+describe('a restart on the same DATA_DIR keeps what administrators and users changed (AWS emulation)', () => {
+  let emulation: Install;
+  before(async () => {
+    emulation = await install('aws-emulation', ['--aws-emulation']);
+  });
+
   it('keeps a disabled user disabled, a new password, a removed contact and a group', async () => {
-    const first = await startProduct();
+    const first = await startProduct(emulation);
     try {
-      await admin(['users', 'disable', 'bob']);
-      await admin(['users', 'enable', 'erin']);
-      await admin(['users', 'set', 'alice', '--password'], 'alice-admin-set-pass\n');
-      const client = await FrameClient.connect(first.internal, await signIn(first.internal, demo.carol));
-      try {
-        await client.request({ action: 'contacts.remove', sipUri: demo.alice.sipUri }, 'contacts');
-        await client.request({ action: 'contacts.add', sipUri: demo.bob.sipUri, group: 'Team' }, 'contacts');
-      } finally {
-        await client.close();
-      }
+      await admin(emulation.dataDir, ['users', 'disable', 'bob']);
+      await admin(emulation.dataDir, ['users', 'enable', 'erin']);
+      await admin(emulation.dataDir, ['users', 'set', 'alice', '--password'], 'alice-admin-set-pass\n');
+      await carolRegroups(first.internal);
       assert.deepEqual(await carolsContacts(first.internal), ['sip:bob@contoso.com [Team]']);
     } finally {
       await first.product.stop();
     }
 
-    const second = await startProduct();
+    const second = await startProduct(emulation);
     try {
       const base = second.internal;
       // Every part at once, so a failure names each change the restart undid.
@@ -121,20 +167,9 @@ describe('a restart on the same DATA_DIR keeps what administrators and users cha
   });
 
   it('adds a user the seed file gained since, and leaves the others as they are', async () => {
-    const seed = JSON.parse(await readFile(seedFile, 'utf8')) as { users: Record<string, unknown>[] };
-    seed.users.push({
-      username: 'frank',
-      password: 'frank-seed-pass',
-      sipUri: 'sip:frank@contoso.com',
-      displayName: 'Frank Fox',
-      enabled: true,
-      enhancedPresence: true,
-      remoteAccess: false,
-      contacts: ['sip:carol@contoso.com'],
-    });
-    await writeFile(seedFile, JSON.stringify(seed));
+    await addFrankToTheSeed(emulation.seedFile);
 
-    const third = await startProduct();
+    const third = await startProduct(emulation);
     try {
       const base = third.internal;
       assert.equal(await signInStatus(base, 'frank', 'frank-seed-pass'), 200);
@@ -142,6 +177,34 @@ describe('a restart on the same DATA_DIR keeps what administrators and users cha
       assert.deepEqual(await carolsContacts(base), ['sip:bob@contoso.com [Team]']);
     } finally {
       await third.product.stop();
+    }
+  });
+});
+
+describe('a restart on the same DATA_DIR keeps what users changed (embedded)', () => {
+  it('keeps a removed contact and a group, and adds a user the seed file gained, leaving the others as they are', async () => {
+    const embedded = await install('embedded', []);
+    const first = await startProduct(embedded);
+    try {
+      await carolRegroups(first.internal);
+    } finally {
+      await first.product.stop();
+    }
+    await addFrankToTheSeed(embedded.seedFile);
+
+    const second = await startProduct(embedded);
+    try {
+      const base = second.internal;
+      assert.deepEqual(
+        {
+          frankAdded: await signInStatus(base, 'frank', 'frank-seed-pass'),
+          aliceAsSeeded: await signInStatus(base, 'alice', demo.alice.password),
+          carolsContacts: await carolsContacts(base),
+        },
+        { frankAdded: 200, aliceAsSeeded: 200, carolsContacts: ['sip:bob@contoso.com [Team]'] },
+      );
+    } finally {
+      await second.product.stop();
     }
   });
 });
