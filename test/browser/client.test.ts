@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { createDocumentClient } from '../../functions/core/storage/dynamo.ts';
 import { buildWeb } from '../../web/build.ts';
 import { demo, type DemoUser } from '../integration/support/client.ts';
 import { startTestRuntime, type TestRuntime } from '../integration/support/runtime.ts';
@@ -65,23 +59,10 @@ async function closeAll(...pages: Page[]): Promise<void> {
   await Promise.all(pages.map((p) => p.context().close()));
 }
 
+/** Closes a user's connections from the server side, as API Gateway's `DeleteConnection` does. */
 async function dropConnectionsOf(sipUri: string): Promise<void> {
-  const db = createDocumentClient(process.env.DYNAMODB_ENDPOINT);
-  const api = new ApiGatewayManagementApiClient({ endpoint: process.env.CONNECTIONS_ENDPOINT });
-  try {
-    const rows = await db.send(
-      new QueryCommand({
-        TableName: process.env.CONNECTIONS_TABLE ?? '',
-        KeyConditionExpression: 'sipUri = :u',
-        ExpressionAttributeValues: { ':u': sipUri },
-      }),
-    );
-    for (const row of rows.Items ?? []) {
-      await api.send(new DeleteConnectionCommand({ ConnectionId: String(row.connectionId) }));
-    }
-  } finally {
-    api.destroy();
-    db.destroy();
+  for (const connection of await rt.deps.stores.connections.listByUser(sipUri)) {
+    await rt.deps.notifier.close(connection);
   }
 }
 
