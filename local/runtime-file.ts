@@ -3,9 +3,20 @@ import { join } from 'node:path';
 import type { Settings } from '../functions/config.ts';
 
 /**
- * How another process on this machine reaches the running product. dynalite runs inside the
- * product's process and holds a lock on DATA_DIR, so a command-line tool cannot open the data
- * itself; it talks to the same dynalite and `@connections` endpoints the handlers use instead.
+ * Where the embedded mode's admin endpoint listens (loopback only), and the secret it asks for: a
+ * random 32 bytes per start, base64url. Whoever reads this file administers the product.
+ */
+export interface AdminEndpointAddress {
+  readonly url: string;
+  readonly secret: string;
+}
+
+/**
+ * How another process on this machine reaches the running product. Its state lives in its own
+ * process: the AWS emulation's in dynalite, which the admin command reaches through the same
+ * DynamoDB and `@connections` endpoints the handlers use; the embedded mode's in memory (over its
+ * LMDB database), which only the product may change while it runs, so the admin command sends its
+ * command to the product's admin endpoint instead.
  */
 export interface RuntimeFile {
   /** The process that runs the product, to tell a file left behind by a crash from a live one. */
@@ -19,11 +30,16 @@ export interface RuntimeFile {
    * the admin command refuses to manage users the product does not read.
    */
   readonly directoryProvider?: string;
+  /** The embedded mode's admin endpoint (local/admin/endpoint.ts). */
+  readonly admin?: AdminEndpointAddress;
 }
 
 export const runtimeFileOf = (dataDir: string): string => join(dataDir, 'runtime.json');
 
-/** Written once the product is listening; owner-only, since it names the signing key file. */
+/**
+ * Written once the product is listening; owner-only (mode 0600), since it names the signing key file
+ * and holds the admin endpoint's secret.
+ */
 export async function writeRuntimeFile(dataDir: string, contents: RuntimeFile): Promise<void> {
   const file = runtimeFileOf(dataDir);
   // A file left by a crash may have other permissions; a fresh one gets these.

@@ -33,6 +33,7 @@ import { LocalFunctions } from './gateway/lambda.ts';
 import { SocketNotifier } from './gateway/socket-notifier.ts';
 import { WebSocketGateway } from './gateway/websocket-api.ts';
 import { configuredPublicOrigins, publicOriginEnvironment } from './public-origins.ts';
+import { startAdminEndpoint, type AdminEndpoint } from './admin/endpoint.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { everyWithoutOverlap, localSchedule, startSchedule } from './schedule.ts';
 import { detachLastRunTickets, forgetLastRunConnections } from './forget-connections.ts';
@@ -347,6 +348,7 @@ async function started(
       server.closeAllConnections();
     }
   };
+  let adminEndpoint: AdminEndpoint | undefined;
   try {
     const internalPort = await listen(siteServer('internal'), options.port, host, 'PORT');
     const externalPort = await listen(siteServer('external'), options.externalPort, host, 'EXTERNAL_PORT');
@@ -368,12 +370,17 @@ async function started(
         .catch((err: unknown) => console.error(`[scheduler] ${task.handler} failed:`, err)),
     );
 
+    // The embedded mode's state is this process's own: the admin command's requests run here.
+    if (mode === 'embedded') {
+      adminEndpoint = await startAdminEndpoint({ deps, directoryProvider: directorySettings.provider });
+    }
     // The admin command reaches the running product through this file (see local/admin/).
     await writeRuntimeFile(dataDir, {
       pid: process.pid,
       mode,
       settings: deps.settings,
       directoryProvider: directorySettings.provider,
+      ...(adminEndpoint ? { admin: adminEndpoint.address } : {}),
     });
 
     const displayHost = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(host) ? 'localhost' : host;
@@ -390,6 +397,7 @@ async function started(
       ...(tls ? { tls: { certificate: tls.cert, certificateFile: tls.certFile } } : {}),
       async close() {
         await removeRuntimeFile(dataDir);
+        await adminEndpoint?.close();
         stopSweep();
         stopSchedule();
         closeServers();
@@ -398,6 +406,7 @@ async function started(
     };
   } catch (err) {
     closeServers();
+    await adminEndpoint?.close();
     throw err;
   }
 }

@@ -12,3 +12,12 @@ export class ChangeRefused extends Error {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** The `users` commands manage only the built-in directory: refused when the product reads LDAP. */
+export function builtinDirectoryOnly(directoryProvider: string): ChangeRefused | undefined {
+  if (directoryProvider === 'builtin') return undefined;
+  return new ChangeRefused(
+    `This product reads its users from LDAP (DIRECTORY_PROVIDER=${directoryProvider}): manage them in ` +
+      'the directory itself. The users commands manage only the built-in directory; nothing was changed.',
+  );
+}

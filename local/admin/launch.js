@@ -57,6 +57,8 @@ async function rebuild() {
     platform: 'node',
     target: 'node20',
     mainFields: ['module', 'main'],
+    // lmdb finds its compiled binding relative to its own package: loaded from node_modules, as installed.
+    external: ['lmdb'],
     // CommonJS packages inside an ESM bundle call `require` (as in lib/lambda-bundling.ts).
     banner: {
       js: "import { createRequire as __bannerCreateRequire } from 'node:module'; const require = __bannerCreateRequire(import.meta.url);",

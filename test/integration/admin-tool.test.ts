@@ -54,9 +54,9 @@ before(async () => {
   });
   const seedPath = join(files, 'with-hashed.json');
   await writeFile(seedPath, JSON.stringify(seed));
-  // The admin command reaches only the AWS emulation's store for now (local/admin/connect.ts).
+  // `npm start`'s mode: the commands that reach the product go through its admin endpoint.
   rt = await startTestRuntime({
-    mode: 'aws-emulation',
+    mode: 'embedded',
     seedPath,
     handlerSettings: { REGULATION_MAX_FAILURES_PER_ADDRESS: '1000' },
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ after(() => rm(scratch, { recursive: true, force: true }));
 interface Install {
   readonly dataDir: string;
   readonly seedFile: string;
-  /** `npm start`'s options: `--aws-emulation` where the admin command is used (it reaches only that mode for now). */
+  /** `npm start`'s options: `--aws-emulation`, or none for the embedded mode. */
   readonly flags: readonly string[];
 }
 
@@ -62,8 +63,11 @@ async function startProduct({ dataDir, seedFile, flags }: Install): Promise<{
   return { product, internal: match[1].replace('//localhost:', '//127.0.0.1:') };
 }
 
-/** `npm run admin -- <args>` against the product running on `dataDir`, `input` on its standard input. */
-async function admin(dataDir: string, args: readonly string[], input = ''): Promise<void> {
+/**
+ * `npm run admin -- <args>` against the product of `dataDir` (running, or not), `input` on its
+ * standard input; answers what it printed.
+ */
+async function admin(dataDir: string, args: readonly string[], input = ''): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
   for (const def of Object.values(tables)) delete env[def.envVar];
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/admin/main.ts', ...args], {
@@ -79,6 +83,14 @@ async function admin(dataDir: string, args: readonly string[], input = ''): Prom
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
   assert.equal(code, 0, `admin ${args.join(' ')} failed:\n${output}`);
+  return output;
+}
+
+/** Kills the product outright (`kill -9` to its process group), as a crash or power loss would. */
+async function killOutright(product: ProductProcess): Promise<void> {
+  const exited = once(product.child, 'exit');
+  process.kill(-(product.child.pid ?? 0), 'SIGKILL');
+  await exited;
 }
 
 const signInStatus = async (base: string, username: string, password: string) =>
@@ -181,15 +193,21 @@ describe('a restart on the same DATA_DIR keeps what administrators and users cha
   });
 });
 
-describe('a restart on the same DATA_DIR keeps what users changed (embedded)', () => {
-  it('keeps a removed contact and a group, and adds a user the seed file gained, leaving the others as they are', async () => {
+describe('a restart on the same DATA_DIR keeps what administrators and users changed (embedded)', () => {
+  it('keeps what the admin command changed while the product ran and while it was down, a removed contact and a group, and adds a user the seed file gained', async () => {
     const embedded = await install('embedded', []);
     const first = await startProduct(embedded);
     try {
+      await admin(embedded.dataDir, ['users', 'disable', 'bob']);
       await carolRegroups(first.internal);
     } finally {
-      await first.product.stop();
+      await killOutright(first.product);
     }
+    assert.ok(existsSync(join(embedded.dataDir, 'runtime.json')), 'the killed product left its runtime.json');
+    // No product runs: the command works on the product's database itself.
+    const enabled = await admin(embedded.dataDir, ['users', 'enable', 'erin']);
+    await admin(embedded.dataDir, ['users', 'set', 'erin', '--password'], 'erin-admin-set-pass\n');
+    assert.match(enabled, /The product is not running: working on its database/);
     await addFrankToTheSeed(embedded.seedFile);
 
     const second = await startProduct(embedded);
@@ -197,11 +215,21 @@ describe('a restart on the same DATA_DIR keeps what users changed (embedded)', (
       const base = second.internal;
       assert.deepEqual(
         {
+          bobDisabled: await signInStatus(base, 'bob', demo.bob.password),
+          erinSeedPassword: await signInStatus(base, 'erin', demo.erin.password),
+          erinNewPassword: await signInStatus(base, 'erin', 'erin-admin-set-pass'),
           frankAdded: await signInStatus(base, 'frank', 'frank-seed-pass'),
           aliceAsSeeded: await signInStatus(base, 'alice', demo.alice.password),
           carolsContacts: await carolsContacts(base),
         },
-        { frankAdded: 200, aliceAsSeeded: 200, carolsContacts: ['sip:bob@contoso.com [Team]'] },
+        {
+          bobDisabled: 403,
+          erinSeedPassword: 401,
+          erinNewPassword: 200,
+          frankAdded: 200,
+          aliceAsSeeded: 200,
+          carolsContacts: ['sip:bob@contoso.com [Team]'],
+        },
       );
     } finally {
       await second.product.stop();
