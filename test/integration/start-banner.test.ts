@@ -61,7 +61,10 @@ async function startProduct(
   return { product, banner, internal, dataDir };
 }
 
-/** The LDAP case runs the admin command, which reaches only the AWS emulation for now. */
+/**
+ * The LDAP case reads the built-in directory while the product runs, which only the AWS emulation's
+ * store allows from outside (the embedded mode's database is the running product's).
+ */
 const awsEmulation = ['--aws-emulation'];
 
 /**
