@@ -1,6 +1,7 @@
 import type { DirectoryUser } from '../core/model.ts';
 import {
   accountKey,
+  accountOf,
   findable,
   normalizeSipUri,
   type DirectoryAccount,
@@ -19,17 +20,7 @@ function withoutSecret({ passwordHash: _hash, ...user }: DirectoryAccount): Dire
 
 /** The account as stored and answered: the fields the DynamoDB store answers, nothing else. */
 function toAccount(item: DirectoryAccount): DirectoryAccount {
-  return {
-    sipUri: normalizeSipUri(item.sipUri),
-    domain: item.domain,
-    username: item.username,
-    displayName: item.displayName,
-    enabled: item.enabled === true,
-    enhancedPresence: item.enhancedPresence === true,
-    remoteAccess: item.remoteAccess === true,
-    ...(item.twoFactorRequired === true ? { twoFactorRequired: true } : {}),
-    ...(item.passwordHash ? { passwordHash: item.passwordHash } : {}),
-  };
+  return { ...accountOf(item), sipUri: normalizeSipUri(item.sipUri) };
 }
 
 /** Index terms read per search at most, as the DynamoDB store's bounded Query reads. */

@@ -61,51 +61,43 @@ const bodyWithinLimit = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResu
   },
 });
 
-/** A route that needs nothing from the outside world but its settings (pages, health): no dependencies are built. */
-export function selfContainedRoute(
-  run: (event: APIGatewayProxyEventV2, env: SettingsSource) => Promise<HttpResult>,
+/**
+ * The handler of one route for a runtime: the middlewares every route runs (security headers, errors
+ * as responses, the origin check, the body limit) around `run`.
+ */
+function route<E extends APIGatewayProxyEventV2>(
+  run: (event: E, runtime: HandlerRuntime) => Promise<HttpResult>,
 ) {
   return entry((runtime: HandlerRuntime) =>
     correlated(
-      middy<APIGatewayProxyEventV2, HttpResult>()
+      middy<E, HttpResult>()
         .use(securityHeaders())
         .use(errorsAsResponses())
         .use(throughOriginOnly(runtime.env))
         .use(bodyWithinLimit())
-        .handler(async (event) => run(event, runtime.env)),
+        .handler((event) => run(event, runtime)),
     ),
   );
 }
 
+/** A route that needs nothing from the outside world but its settings (pages, health): no dependencies are built. */
+export function selfContainedRoute(
+  run: (event: APIGatewayProxyEventV2, env: SettingsSource) => Promise<HttpResult>,
+) {
+  return route((event, runtime) => run(event, runtime.env));
+}
+
 /** A public route: event in, one domain call, response out; errors mapped in one place. */
 export function publicRoute(run: (event: APIGatewayProxyEventV2, deps: Deps) => Promise<HttpResult>) {
-  return entry((runtime: HandlerRuntime) =>
-    correlated(
-      middy<APIGatewayProxyEventV2, HttpResult>()
-        .use(securityHeaders())
-        .use(errorsAsResponses())
-        .use(throughOriginOnly(runtime.env))
-        .use(bodyWithinLimit())
-        .handler(async (event) => run(event, await runtime.deps())),
-    ),
-  );
+  return route(async (event, runtime) => run(event, await runtime.deps()));
 }
 
 /** A route behind the authorizer; `run` is reached only with an allowed principal. */
 export function ticketRoute(
   run: (event: TicketEvent, principal: Principal, deps: Deps) => Promise<HttpResult>,
 ) {
-  return entry((runtime: HandlerRuntime) =>
-    correlated(
-      middy<TicketEvent, HttpResult>()
-        .use(securityHeaders())
-        .use(errorsAsResponses())
-        .use(throughOriginOnly(runtime.env))
-        .use(bodyWithinLimit())
-        .handler(async (event) => {
-          const principal = principalOf(event);
-          return run(event, principal, await runtime.deps());
-        }),
-    ),
-  );
+  return route<TicketEvent>(async (event, runtime) => {
+    const principal = principalOf(event);
+    return run(event, principal, await runtime.deps());
+  });
 }

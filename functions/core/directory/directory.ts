@@ -16,6 +16,24 @@ export interface DirectoryAccount extends DirectoryUser {
  * Where users and their policy flags live, and who checks their passwords: the built-in directory
  * (DynamoDB, below) or the organisation's LDAP / Active Directory (`ldap/ldap-directory.ts`).
  */
+/**
+ * A stored account as the directory answers it: the known fields only, flags as booleans, the
+ * optional ones present only when set. Both directory stores answer through it.
+ */
+export function accountOf(item: DirectoryAccount): DirectoryAccount {
+  return {
+    sipUri: item.sipUri,
+    domain: item.domain,
+    username: item.username,
+    displayName: item.displayName,
+    enabled: item.enabled === true,
+    enhancedPresence: item.enhancedPresence === true,
+    remoteAccess: item.remoteAccess === true,
+    ...(item.twoFactorRequired === true ? { twoFactorRequired: true } : {}),
+    ...(item.passwordHash ? { passwordHash: item.passwordHash } : {}),
+  };
+}
+
 export interface DirectoryStore {
   /** Finds the account a forms sign-in names (`DOMAIN\username`, case-insensitive). */
   findByAccount(domain: string, username: string): Promise<DirectoryAccount | undefined>;

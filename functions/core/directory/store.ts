@@ -21,8 +21,11 @@ import type { ItemRead } from '../storage/item-reads.ts';
 import { verifyPassword } from './passwords.ts';
 import { bucketOf, indexedWords, matchesQuery, wordsOf } from './search-terms.ts';
 
+import { accountOf } from './directory.ts';
+
 export {
   accountKey,
+  accountOf,
   findable,
   normalizeSipUri,
   type DirectoryAccount,
@@ -36,20 +39,6 @@ type Item = DirectoryAccount & { readonly account: string };
 /** What the directory tells anyone but the forms sign-in's password check. */
 function withoutSecret({ passwordHash: _hash, ...user }: DirectoryAccount): DirectoryUser {
   return user;
-}
-
-function toUser(item: Item): DirectoryAccount {
-  return {
-    sipUri: item.sipUri,
-    domain: item.domain,
-    username: item.username,
-    displayName: item.displayName,
-    enabled: item.enabled === true,
-    enhancedPresence: item.enhancedPresence === true,
-    remoteAccess: item.remoteAccess === true,
-    ...(item.twoFactorRequired === true ? { twoFactorRequired: true } : {}),
-    ...(item.passwordHash ? { passwordHash: item.passwordHash } : {}),
-  };
 }
 
 /** Index items read per search at most, so a common prefix costs a bounded Query. */
@@ -77,7 +66,7 @@ export class DynamoDirectoryStore implements WritableDirectoryStore {
     // The index projects every attribute; its eventual consistency only delays an admin's change
     // by moments, and the authorizer re-reads the user consistently on every request.
     const item = result.Items?.[0] as Item | undefined;
-    return item ? toUser(item) : undefined;
+    return item ? accountOf(item) : undefined;
   }
 
   async authenticate(domain: string, username: string, password: string): Promise<DirectoryUser | undefined> {
@@ -94,7 +83,7 @@ export class DynamoDirectoryStore implements WritableDirectoryStore {
       const page = await this.db.send(
         new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
       );
-      for (const item of page.Items ?? []) yield toUser(item as Item);
+      for (const item of page.Items ?? []) yield accountOf(item as Item);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   }
@@ -108,7 +97,7 @@ export class DynamoDirectoryStore implements WritableDirectoryStore {
     return {
       tableName: this.tableName,
       key: { sipUri: normalizeSipUri(sipUri) },
-      answer: (item) => item && withoutSecret(toUser(item as unknown as Item)),
+      answer: (item) => item && withoutSecret(accountOf(item as unknown as Item)),
       alone: () => this.findBySipUri(sipUri),
     };
   }
@@ -126,7 +115,7 @@ export class DynamoDirectoryStore implements WritableDirectoryStore {
     };
     const before = this.searchTableName ? await this.get(item.sipUri) : undefined;
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: item }));
-    if (this.searchTableName) await this.reindex(before, toUser(item), this.searchTableName);
+    if (this.searchTableName) await this.reindex(before, accountOf(item), this.searchTableName);
   }
 
   async search(query: string, limit: number): Promise<DirectoryEntry[]> {
@@ -200,7 +189,7 @@ export class DynamoDirectoryStore implements WritableDirectoryStore {
           RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
         }),
       );
-      out.push(...(result.Responses?.[this.tableName] ?? []).map((item) => toUser(item as Item)));
+      out.push(...(result.Responses?.[this.tableName] ?? []).map((item) => accountOf(item as Item)));
       keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
     }
     return out;
@@ -210,6 +199,6 @@ export class DynamoDirectoryStore implements WritableDirectoryStore {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { sipUri }, ConsistentRead: true }),
     );
-    return result.Item ? toUser(result.Item as Item) : undefined;
+    return result.Item ? accountOf(result.Item as Item) : undefined;
   }
 }
