@@ -100,7 +100,10 @@ describe('npm install && npm start on a machine without a compiler or Python', (
       // (under dynalite), lmdb's and msgpackr-extract's per-platform packages. A compiled one would
       // be node-gyp's output, under a `build` folder.
       const addons = await addonsUnder(join(app, 'node_modules'));
-      assert.ok(addons.some((addon) => addon.startsWith(join('@lmdb', ''))), 'no lmdb binary was installed');
+      assert.ok(
+        addons.some((addon) => addon.startsWith(join('@lmdb', ''))),
+        'no lmdb binary was installed',
+      );
       const built = addons.filter((addon) => addon.split(sep).includes('build'));
       assert.deepEqual(built, [], `native code was built:\n${built.join('\n')}`);
     },
