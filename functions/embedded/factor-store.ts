@@ -1,8 +1,9 @@
-import type {
-  FactorStore,
-  SecurityKeyFactor,
-  TotpFactor,
-  UserFactors,
+import {
+  userFactorsOf,
+  type FactorStore,
+  type SecurityKeyFactor,
+  type TotpFactor,
+  type UserFactors,
 } from '../core/two-factor/factor-store.ts';
 import { coherentTable, type CoherentTable } from './coherent-table.ts';
 import { ConditionFailedError } from './condition-failed.ts';
@@ -36,25 +37,7 @@ export class EmbeddedFactorStore implements FactorStore {
   }
 
   async factorsOf(sipUri: string): Promise<UserFactors> {
-    const items = [...this.table.entriesWithPrefix(prefixOf(sipUri))].map(({ value }) => value);
-    const totp = items.find((i) => i.factor === totpItem);
-    return {
-      totp: totp && {
-        secret: String(totp.secret),
-        active: totp.active === true,
-        lastUsedStep: Number(totp.lastUsedStep ?? 0),
-        createdAt: Number(totp.createdAt),
-      },
-      securityKeys: items
-        .filter((i): i is KeyItem => i.factor.startsWith('webauthn#'))
-        .map((i) => ({
-          credentialId: String(i.credentialId),
-          publicKey: String(i.publicKey),
-          counter: Number(i.counter ?? 0),
-          transports: Array.isArray(i.transports) ? [...i.transports] : [],
-          createdAt: Number(i.createdAt),
-        })),
-    };
+    return userFactorsOf([...this.table.entriesWithPrefix(prefixOf(sipUri))].map(({ value }) => value));
   }
 
   async putPendingTotp(sipUri: string, secret: string, createdAt: number): Promise<boolean> {

@@ -1,4 +1,8 @@
-import type { IssuedChallenge, NtlmChallengeStore } from '../core/ntlm/challenge-store.ts';
+import {
+  issuedChallengeOf,
+  type IssuedChallenge,
+  type NtlmChallengeStore,
+} from '../core/ntlm/challenge-store.ts';
 import { coherentTable, type CoherentTable } from './coherent-table.ts';
 import type { EmbeddedDatabase } from './database.ts';
 import { sweepTable, type ExpiringStore } from './expiry.ts';
@@ -38,21 +42,7 @@ export class EmbeddedNtlmChallengeStore implements NtlmChallengeStore, ExpiringS
     const item = this.table.get(challengeId);
     if (!item) return undefined;
     await this.table.remove(challengeId);
-    if (
-      typeof item.serverChallenge !== 'string' ||
-      typeof item.negotiateMessage !== 'string' ||
-      typeof item.challengeMessage !== 'string' ||
-      typeof item.expiresAt !== 'number'
-    ) {
-      return undefined;
-    }
-    return {
-      challengeId,
-      serverChallenge: Buffer.from(item.serverChallenge, 'base64'),
-      negotiateMessage: Buffer.from(item.negotiateMessage, 'base64'),
-      challengeMessage: Buffer.from(item.challengeMessage, 'base64'),
-      expiresAt: item.expiresAt,
-    };
+    return issuedChallengeOf(challengeId, item);
   }
 
   sweepExpired(nowSeconds: number): Promise<number> {

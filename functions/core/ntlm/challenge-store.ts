@@ -22,6 +22,29 @@ export interface IssuedChallenge {
   readonly expiresAt: number;
 }
 
+/** A stored challenge item as the challenge it holds; undefined for one that is not whole. Both stores read through it. */
+export function issuedChallengeOf(
+  challengeId: string,
+  stored: object | undefined,
+): IssuedChallenge | undefined {
+  const item = stored as Readonly<Record<string, unknown>> | undefined;
+  if (
+    typeof item?.serverChallenge !== 'string' ||
+    typeof item.negotiateMessage !== 'string' ||
+    typeof item.challengeMessage !== 'string' ||
+    typeof item.expiresAt !== 'number'
+  ) {
+    return undefined;
+  }
+  return {
+    challengeId,
+    serverChallenge: Buffer.from(item.serverChallenge, 'base64'),
+    negotiateMessage: Buffer.from(item.negotiateMessage, 'base64'),
+    challengeMessage: Buffer.from(item.challengeMessage, 'base64'),
+    expiresAt: item.expiresAt,
+  };
+}
+
 export class DynamoNtlmChallengeStore implements NtlmChallengeStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -48,22 +71,7 @@ export class DynamoNtlmChallengeStore implements NtlmChallengeStore {
     const result = await this.db.send(
       new DeleteCommand({ TableName: this.tableName, Key: { challengeId }, ReturnValues: 'ALL_OLD' }),
     );
-    const item = result.Attributes;
-    if (
-      typeof item?.serverChallenge !== 'string' ||
-      typeof item.negotiateMessage !== 'string' ||
-      typeof item.challengeMessage !== 'string' ||
-      typeof item.expiresAt !== 'number'
-    ) {
-      return undefined;
-    }
-    return {
-      challengeId,
-      serverChallenge: Buffer.from(item.serverChallenge, 'base64'),
-      negotiateMessage: Buffer.from(item.negotiateMessage, 'base64'),
-      challengeMessage: Buffer.from(item.challengeMessage, 'base64'),
-      expiresAt: item.expiresAt,
-    };
+    return issuedChallengeOf(challengeId, result.Attributes);
   }
 }
 

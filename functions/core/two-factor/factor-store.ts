@@ -54,6 +54,29 @@ const totpItem = 'totp';
 const challengeItem = 'webauthn-challenge';
 const keyItem = (credentialId: string) => `webauthn#${credentialId}`;
 
+/** A user's factor items (`totp`, `webauthn#<id>`) as the factors they stand for; both stores read through it. */
+export function userFactorsOf(stored: readonly object[]): UserFactors {
+  const items = stored as readonly Readonly<Record<string, unknown>>[];
+  const totp = items.find((i) => i.factor === totpItem);
+  return {
+    totp: totp && {
+      secret: String(totp.secret),
+      active: totp.active === true,
+      lastUsedStep: Number(totp.lastUsedStep ?? 0),
+      createdAt: Number(totp.createdAt),
+    },
+    securityKeys: items
+      .filter((i) => String(i.factor).startsWith('webauthn#'))
+      .map((i) => ({
+        credentialId: String(i.credentialId),
+        publicKey: String(i.publicKey),
+        counter: Number(i.counter ?? 0),
+        transports: Array.isArray(i.transports) ? [...(i.transports as string[])] : [],
+        createdAt: Number(i.createdAt),
+      })),
+  };
+}
+
 export class DynamoFactorStore implements FactorStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -69,25 +92,7 @@ export class DynamoFactorStore implements FactorStore {
         ConsistentRead: true,
       }),
     );
-    const items = result.Items ?? [];
-    const totp = items.find((i) => i.factor === totpItem);
-    return {
-      totp: totp && {
-        secret: String(totp.secret),
-        active: totp.active === true,
-        lastUsedStep: Number(totp.lastUsedStep ?? 0),
-        createdAt: Number(totp.createdAt),
-      },
-      securityKeys: items
-        .filter((i) => String(i.factor).startsWith('webauthn#'))
-        .map((i) => ({
-          credentialId: String(i.credentialId),
-          publicKey: String(i.publicKey),
-          counter: Number(i.counter ?? 0),
-          transports: Array.isArray(i.transports) ? (i.transports as string[]) : [],
-          createdAt: Number(i.createdAt),
-        })),
-    };
+    return userFactorsOf(result.Items ?? []);
   }
 
   async putPendingTotp(sipUri: string, secret: string, createdAt: number): Promise<boolean> {
